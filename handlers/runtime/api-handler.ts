@@ -1,0 +1,102 @@
+/**
+ * The Lambda entry's engine: API Gateway REST proxy event → origin check → route by operationId →
+ * validate → principal from the authorizer's claims → operation handler → proxy result.
+ * Dependencies are built once per cold start, in one cached promise.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type OperationId, operations } from '#generated/operations.ts';
+import { type Config, loadConfig } from './config.ts';
+import type { OperationContext, OperationHandlers } from './context.ts';
+import { createDatabase, type Database } from './db.ts';
+import { UnauthorizedError } from './errors.ts';
+import { createLogger, type Logger, type LogSink } from './logger.ts';
+import { originVerifyHeader, verifyOrigin } from './origin-verify.ts';
+import { principalFromClaims } from './principal.ts';
+import { headerMap, parseRequest } from './request.ts';
+import { jsonResponse, toProblemResponse } from './response.ts';
+import { createSecretReader, type SecretReader } from './secrets.ts';
+
+export interface ApiHandlerOptions {
+  handlers: OperationHandlers;
+  /** Defaults to `loadConfig(process.env)` at the first request. */
+  config?: () => Config;
+  logSink?: LogSink;
+  secrets?: SecretReader;
+  clock?: () => Date;
+}
+
+interface Dependencies {
+  config: Config;
+  db: Database;
+  log: Logger;
+  secrets: SecretReader;
+}
+
+export type ApiHandler = ((
+  event: APIGatewayProxyEvent,
+  context?: Partial<Context>,
+) => Promise<APIGatewayProxyResult>) & {
+  /** Closes the database pool (local server shutdown, tests). */
+  close(): Promise<void>;
+};
+
+/** Creates the API's Lambda handler. */
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  const clock = options.clock ?? (() => new Date());
+  let dependencies: Promise<Dependencies> | undefined;
+  const init = async (): Promise<Dependencies> => {
+    const config = (options.config ?? (() => loadConfig()))();
+    const log = createLogger(config.logLevel, { service: 'taskboard-api' }, options.logSink);
+    const secrets = options.secrets ?? createSecretReader();
+    const db = createDatabase(config.database, { log, secrets, retryAfterSeconds: config.retryAfterSeconds });
+    return { config, db, log, secrets };
+  };
+
+  const handle = async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
+    dependencies ??= init();
+    const { config, db, log: rootLog, secrets } = await dependencies;
+    const started = performance.now();
+    const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'local';
+    let log = rootLog.child({ requestId });
+    let operationId: OperationId | undefined;
+    let response: APIGatewayProxyResult;
+    try {
+      if (config.originVerifySecretArn) {
+        await verifyOrigin(config.originVerifySecretArn, headerMap(event)[originVerifyHeader], secrets);
+      }
+      const request = parseRequest(event, config.maxBodyBytes);
+      operationId = request.operationId;
+      log = log.child({ operationId });
+      const principal = principalFromClaims(event.requestContext?.authorizer?.claims);
+      if (operations[operationId].secured && !principal) throw new UnauthorizedError();
+      const operationContext: OperationContext = { principal, db, log, clock, requestId };
+      const handler = options.handlers[operationId] as unknown as (
+        input: unknown,
+        context: OperationContext,
+      ) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+      const output = await handler(
+        { params: request.params, query: request.query, headers: request.headers, body: request.body },
+        operationContext,
+      );
+      response = jsonResponse(output.status, output.body, output.headers);
+    } catch (error) {
+      response = toProblemResponse(error, { requestId, instance: event.path, log });
+    }
+    log.info('request', {
+      method: event.httpMethod,
+      path: event.path,
+      status: response.statusCode,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+    });
+    return response;
+  };
+
+  return Object.assign(handle, {
+    close: async () => {
+      if (!dependencies) return;
+      const { db } = await dependencies;
+      dependencies = undefined;
+      await db.end();
+    },
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * The runtime's configuration, read and validated once per cold start. Missing or malformed
+ * variables fail fast with their name. Defaults serve local mode; the environment carries
+ * secret ARNs, never secret values.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface DatabaseConfig {
+  /** A full connection string (local mode, tests, an existing PostgreSQL). */
+  url: string | undefined;
+  /** Secrets Manager secret holding `{ username, password, host, port, dbname }` (deployed mode). */
+  secretArn: string | undefined;
+  /** Overrides the secret's host, e.g. an RDS Proxy endpoint. */
+  host: string | undefined;
+  /** Verify the server certificate (RDS CA bundle via NODE_EXTRA_CA_CERTS on Lambda). */
+  ssl: boolean;
+  poolMax: number;
+  connectionTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export interface Config {
+  database: DatabaseConfig;
+  /** Secret whose current (or, during rotation, previous) value CloudFront sends as `X-Origin-Verify`. */
+  originVerifySecretArn: string | undefined;
+  logLevel: LogLevel;
+  maxBodyBytes: number;
+  retryAfterSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function arn(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(raw)) {
+    throw new ConfigError(name, 'must be a Secrets Manager secret ARN');
+  }
+  return raw;
+}
+
+/** Reads the configuration from the environment; throws a ConfigError naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const url = env.DATABASE_URL || undefined;
+  const secretArn = arn(env, 'DB_SECRET_ARN');
+  if (!url && !secretArn) throw new ConfigError('DATABASE_URL', 'or DB_SECRET_ARN must be set');
+  if (url && !/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('DATABASE_URL', 'must start with postgres://');
+  const onLambda = env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+  return {
+    database: {
+      url,
+      secretArn,
+      host: env.DB_HOST || undefined,
+      ssl: oneOf(env, 'DB_SSL', ['on', 'off'], secretArn ? 'on' : 'off') === 'on',
+      // One connection per warm Lambda instance; a local process serves many requests at once.
+      poolMax: integer(env, 'DB_POOL_MAX', onLambda ? 1 : 10, 1, 100),
+      connectionTimeoutMs: integer(env, 'DB_CONNECTION_TIMEOUT_MS', 3000, 100, 60_000),
+      statementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 5000, 100, 60_000),
+    },
+    originVerifySecretArn: arn(env, 'ORIGIN_VERIFY_SECRET_ARN'),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 6 * 1024 * 1024),
+    retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 2, 0, 3600),
+  };
+}

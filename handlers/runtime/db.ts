@@ -1,0 +1,158 @@
+/**
+ * The database: one small `pg` pool per process, parameterised queries, transactions, and the
+ * mapping of connection failures to 503 (with Retry-After) and of a rotated password to one re-read
+ * of the secret and one retry.
+ */
+import pg from 'pg';
+import type { DatabaseConfig } from './config.ts';
+import { ServiceUnavailableError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import type { SecretReader } from './secrets.ts';
+
+export type Row = Record<string, unknown>;
+
+/** What repositories use: a query runner. Inside `transaction`, the same interface runs on one connection. */
+export interface Queryable {
+  query<R extends Row = Row>(text: string, values?: unknown[]): Promise<R[]>;
+}
+
+export interface Database extends Queryable {
+  /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  end(): Promise<void>;
+}
+
+interface DatabaseSecret {
+  username: string;
+  password: string;
+  host: string;
+  port?: number;
+  dbname?: string;
+}
+
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '57014', // query_canceled (statement timeout)
+]);
+
+/** Whether an error means "the database is not reachable right now" rather than a bug. */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  if (code && (unavailableCodes.has(code) || code.startsWith('08'))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+    error.message,
+  );
+}
+
+const isAuthenticationFailure = (error: unknown) => (error as { code?: string }).code === '28P01';
+
+/** Creates the process's pool. Credentials come from `url`, or from the secret (re-read after a failed login). */
+export function createDatabase(
+  config: DatabaseConfig,
+  dependencies: { log: Logger; secrets: SecretReader; retryAfterSeconds: number },
+): Database {
+  const { log, secrets, retryAfterSeconds } = dependencies;
+  const secret = async (): Promise<DatabaseSecret> => {
+    if (!config.secretArn) throw new Error('No database secret configured');
+    const raw = await secrets.get(config.secretArn);
+    if (!raw) throw new Error('The database secret has no value');
+    return JSON.parse(raw) as DatabaseSecret;
+  };
+
+  const poolConfig: pg.PoolConfig = {
+    max: config.poolMax,
+    connectionTimeoutMillis: config.connectionTimeoutMs,
+    idleTimeoutMillis: 60_000,
+    statement_timeout: config.statementTimeoutMs,
+    query_timeout: config.statementTimeoutMs + 1000,
+    application_name: 'taskboard-api',
+  };
+  let pool: Promise<pg.Pool>;
+  const createPool = async (): Promise<pg.Pool> => {
+    const connection: pg.PoolConfig = config.url
+      ? { connectionString: config.url }
+      : await secret().then((s) => ({
+          host: config.host ?? s.host,
+          port: s.port ?? 5432,
+          database: s.dbname ?? 'taskboard',
+          user: s.username,
+          // Read on every new connection, so a rotated password is picked up after `secrets.refresh`.
+          password: async () => (await secret()).password,
+        }));
+    const created = new pg.Pool({
+      ...poolConfig,
+      ...connection,
+      ...(config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
+    });
+    // An idle client's connection dying (database restart) must not crash the process.
+    created.on('error', (error) => log.warn('idle database connection failed', { error: describe(error) }));
+    return created;
+  };
+  pool = createPool();
+  pool.catch(() => undefined);
+
+  const unavailable = (error: unknown) =>
+    new ServiceUnavailableError('The database is unavailable; retry shortly.', retryAfterSeconds, { cause: error });
+
+  /** Runs `work` with one retry after a failed login (rotation) and maps outages to 503. */
+  const withRetry = async <T>(work: (p: pg.Pool) => Promise<T>): Promise<T> => {
+    try {
+      return await work(await pool);
+    } catch (error) {
+      if (isAuthenticationFailure(error) && config.secretArn) {
+        log.warn('database login failed; re-reading the secret', { code: '28P01' });
+        secrets.refresh(config.secretArn);
+        const stale = pool;
+        pool = createPool();
+        stale.then((p) => p.end()).catch(() => undefined);
+        try {
+          return await work(await pool);
+        } catch (retryError) {
+          throw isUnavailable(retryError) ? unavailable(retryError) : retryError;
+        }
+      }
+      if (isUnavailable(error)) {
+        // A fresh pool after an outage: ensure the next secret read is fresh too.
+        if (config.secretArn && !config.url) secrets.refresh(config.secretArn);
+        throw unavailable(error);
+      }
+      throw error;
+    }
+  };
+
+  return {
+    query: (text, values) => withRetry(async (p) => (await p.query(text, values)).rows),
+    transaction: (work) =>
+      withRetry(async (p) => {
+        const client = await p.connect();
+        try {
+          await client.query('BEGIN');
+          const result = await work({ query: async (text, values) => (await client.query(text, values)).rows });
+          await client.query('COMMIT');
+          client.release();
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          // A broken connection must not go back into the pool.
+          client.release(isUnavailable(error) ? (error as Error) : undefined);
+          throw error;
+        }
+      }),
+    end: async () => (await pool).end(),
+  };
+}
+
+function describe(error: Error): Record<string, unknown> {
+  return { name: error.name, message: error.message, code: (error as { code?: string }).code };
+}

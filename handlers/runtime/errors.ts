@@ -1,0 +1,78 @@
+/** One problem in a rejected request: a JSON pointer into `{ path, query, headers, body }` and why. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Base of every error the API answers on purpose; the runtime turns it into problem+json. */
+export class HttpError extends Error {
+  readonly headers: Record<string, string>;
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    headers: Record<string, string> = {},
+    options?: ErrorOptions,
+  ) {
+    super(detail, options);
+    this.name = new.target.name;
+    this.headers = headers;
+  }
+}
+
+export class BadRequestError extends HttpError {
+  constructor(
+    detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(400, 'Bad Request', detail);
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  constructor(detail = 'The request carries no verified identity.') {
+    super(401, 'Unauthorized', detail);
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  constructor(detail: string) {
+    super(403, 'Forbidden', detail);
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(detail: string) {
+    super(404, 'Not Found', detail);
+  }
+}
+
+export class PreconditionFailedError extends HttpError {
+  constructor(detail: string) {
+    super(412, 'Precondition Failed', detail);
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  constructor(detail: string) {
+    super(413, 'Content Too Large', detail);
+  }
+}
+
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor(detail: string) {
+    super(415, 'Unsupported Media Type', detail);
+  }
+}
+
+export class UnprocessableEntityError extends HttpError {
+  constructor(detail: string) {
+    super(422, 'Unprocessable Content', detail);
+  }
+}
+
+export class ServiceUnavailableError extends HttpError {
+  constructor(detail: string, retryAfterSeconds: number, options?: ErrorOptions) {
+    super(503, 'Service Unavailable', detail, { 'Retry-After': String(retryAfterSeconds) }, options);
+  }
+}

@@ -1,0 +1,64 @@
+/** HTTP details shared by the runtime: ETags, JSON canonical form, cursors. */
+import { createHash } from 'node:crypto';
+import { BadRequestError } from './errors.ts';
+
+/** A strong ETag for a row version. */
+export const etag = (version: number): string => `"${version}"`;
+
+/**
+ * The version an `If-Match` header asks for: undefined when absent or `*` (any version), -1 when
+ * it names no version this API could have issued (so it can never match).
+ */
+export function expectedVersion(ifMatch: string | undefined): number | undefined {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
+  for (const candidate of ifMatch.split(',')) {
+    const match = /^\s*"(\d{1,9})"\s*$/.exec(candidate);
+    if (match?.[1]) return Number(match[1]);
+  }
+  return -1;
+}
+
+/** Stable JSON: object keys sorted, so equal bodies hash equally whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The position after the last item of a page: its sort timestamp and id. */
+export interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Decodes a `cursor` query parameter; a cursor this API did not issue is a 400. */
+export function decodeCursor(raw: string | undefined): Cursor | undefined {
+  if (raw === undefined) return undefined;
+  const invalid = new BadRequestError('The cursor is not one this API issued.', [
+    { path: '/query/cursor', message: 'must be a nextCursor returned by this API' },
+  ]);
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid;
+  const [createdAt, id] = decoded as unknown[];
+  if (typeof createdAt !== 'string' || typeof id !== 'string' || !uuidPattern.test(id)) throw invalid;
+  if (Number.isNaN(Date.parse(createdAt))) throw invalid;
+  return { createdAt, id };
+}

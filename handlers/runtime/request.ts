@@ -1,0 +1,125 @@
+/**
+ * API Gateway proxy event → the validated, typed input of one operation: routing, body limits,
+ * media type, JSON parsing and the precompiled validators from generated/validators.js.
+ */
+
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { type Document, OpenAPIBackend } from 'openapi-backend';
+import definition from '#generated/openapi.json' with { type: 'json' };
+import { type OperationId, operations } from '#generated/operations.ts';
+import * as validators from '#generated/validators.js';
+import {
+  BadRequestError,
+  type FieldError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './errors.ts';
+
+export interface ParsedRequest {
+  operationId: OperationId;
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
+const router = new OpenAPIBackend({ definition: definition as unknown as Document, quick: true, validate: false });
+
+type Validators = Record<string, ValidateFunction | undefined>;
+
+/** Matches the event to an operation of the spec, or throws 404. */
+export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>): {
+  operationId: OperationId;
+  params: Record<string, string>;
+} {
+  const request = { method: event.httpMethod, path: event.path, headers: {} };
+  const operation = router.router.matchOperation(request);
+  if (!operation?.operationId || !(operation.operationId in operations)) {
+    throw new NotFoundError('No operation matches this method and path.');
+  }
+  const { params } = router.router.parseRequest(request, operation);
+  return { operationId: operation.operationId as OperationId, params: params as Record<string, string> };
+}
+
+/** Lower-cased header map from the event (API Gateway keeps the client's casing). */
+export function headerMap(event: Pick<APIGatewayProxyEvent, 'headers'>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: string): FieldError[] {
+  return (errors ?? []).map((error) => {
+    const params = error.params as { missingProperty?: string; additionalProperty?: string };
+    const child = params.missingProperty ?? params.additionalProperty;
+    const path = `${prefix}${error.instancePath}${child ? `/${child}` : ''}`;
+    const message = params.additionalProperty ? 'is not a known field' : (error.message ?? 'is invalid');
+    return { path: path || '/', message };
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function readBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>, maxBytes: number): string | undefined {
+  if (event.body === null || event.body === undefined || event.body === '') return undefined;
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (bytes.byteLength > maxBytes) {
+    throw new PayloadTooLargeError(`The request body is ${bytes.byteLength} bytes; the limit is ${maxBytes}.`);
+  }
+  if (!event.isBase64Encoded) return event.body;
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new BadRequestError('The request body is not valid UTF-8.', [
+      { path: '/body', message: 'must be UTF-8 text' },
+    ]);
+  }
+}
+
+const isJsonMediaType = (contentType: string | undefined) =>
+  contentType !== undefined && /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType.trim());
+
+/** Parses and validates the request for its operation; throws 400, 404, 413 or 415 problems. */
+export function parseRequest(event: APIGatewayProxyEvent, maxBodyBytes: number): ParsedRequest {
+  const { operationId, params } = routeOf(event);
+  const operation = operations[operationId];
+  const headers = headerMap(event);
+
+  let body: unknown;
+  if (operation.hasBody) {
+    const text = readBody(event, maxBodyBytes);
+    if (text === undefined) {
+      throw new BadRequestError('A JSON request body is required.', [{ path: '/body', message: 'is required' }]);
+    }
+    if (!isJsonMediaType(headers['content-type'])) {
+      throw new UnsupportedMediaTypeError('Send the body as application/json.');
+    }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new BadRequestError('The request body is not valid JSON.', [
+        { path: '/body', message: 'must be valid JSON' },
+      ]);
+    }
+  }
+
+  const documentedHeaders: Record<string, unknown> = {};
+  for (const name of operation.headers as readonly string[]) {
+    const value = headers[name.toLowerCase()];
+    if (value !== undefined) documentedHeaders[name] = value;
+  }
+  const input = { path: { ...params }, query: { ...(event.queryStringParameters ?? {}) }, headers: documentedHeaders };
+  const all = validators as unknown as Validators;
+  const validateParams = all[`${operationId}Params`];
+  const validateBody = all[`${operationId}Body`];
+  const errors: FieldError[] = [];
+  if (validateParams && !validateParams(input)) errors.push(...toFieldErrors(validateParams.errors, ''));
+  if (validateBody && !validateBody(body)) errors.push(...toFieldErrors(validateBody.errors, '/body'));
+  if (errors.length > 0) throw new BadRequestError('The request does not match the API contract.', errors);
+
+  return { operationId, params: input.path, query: input.query, headers: input.headers, body };
+}

@@ -1,0 +1,348 @@
+/**
+ * Reading the bundled spec: its operations, the JSON Schemas that validate their requests, the
+ * CORS headers it implies, and the API Gateway definition derived from it. Used by
+ * scripts/generate.ts and by the tests that check the generated output against the spec.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface ParameterObject {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+  required?: boolean;
+  schema?: JsonObject;
+}
+
+export interface OperationObject {
+  operationId: string;
+  security?: Array<Record<string, string[]>>;
+  parameters?: Array<ParameterObject | { $ref: string }>;
+  requestBody?: { required?: boolean; content: Record<string, { schema?: JsonObject }> } | { $ref: string };
+  responses: Record<string, JsonObject>;
+  [key: string]: unknown;
+}
+
+export type PathItemObject = { parameters?: Array<ParameterObject | { $ref: string }> } & {
+  [method: string]: unknown;
+};
+
+export interface OpenApiDocument {
+  openapi: string;
+  security?: Array<Record<string, string[]>>;
+  paths: Record<string, PathItemObject>;
+  components?: Record<string, Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+export const httpMethods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+export interface ListedOperation {
+  operationId: string;
+  method: string;
+  path: string;
+  operation: OperationObject;
+  pathItem: PathItemObject;
+}
+
+/** Every operation of the document, in spec order. */
+export function listOperations(document: OpenApiDocument): ListedOperation[] {
+  return Object.entries(document.paths).flatMap(([route, pathItem]) =>
+    httpMethods
+      .filter((method) => pathItem[method] !== undefined)
+      .map((method) => {
+        const operation = pathItem[method] as OperationObject;
+        return { operationId: operation.operationId, method, path: route, operation, pathItem };
+      }),
+  );
+}
+
+/** Follows a local `#/...` reference. */
+export function resolvePointer(document: OpenApiDocument, ref: string): unknown {
+  if (!ref.startsWith('#/')) throw new Error(`Only local references are supported: ${ref}`);
+  return ref
+    .slice(2)
+    .split('/')
+    .map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<unknown>((node, token) => {
+      if (node === null || typeof node !== 'object' || !(token in node)) {
+        throw new Error(`Unresolvable reference ${ref}`);
+      }
+      return (node as Record<string, unknown>)[token];
+    }, document);
+}
+
+/** Replaces every `$ref` (except those `keep` accepts) with a copy of its target. */
+export function dereference<T>(document: OpenApiDocument, node: T, keep: (ref: string) => boolean = () => false): T {
+  if (Array.isArray(node)) return node.map((item) => dereference(document, item, keep)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const record = node as Record<string, unknown>;
+  if (typeof record.$ref === 'string' && !keep(record.$ref)) {
+    return dereference(document, resolvePointer(document, record.$ref) as T, keep);
+  }
+  return Object.fromEntries(
+    Object.entries(record).map(([key, value]) => [key, dereference(document, value, keep)]),
+  ) as T;
+}
+
+/** Keywords that document a schema but are not JSON Schema draft 4 (API Gateway) or Ajv vocabulary. */
+const annotationKeywords = new Set([
+  'example',
+  'examples',
+  'xml',
+  'externalDocs',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+]);
+
+/** OpenAPI 3.0 schema → JSON Schema: `nullable: true` becomes a `null` type, annotations are dropped. */
+export function toJsonSchema(schema: Json): Json {
+  if (Array.isArray(schema)) return schema.map(toJsonSchema);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const result: JsonObject = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (annotationKeywords.has(key) || key === 'nullable') continue;
+    const isSchemaMap = key === 'properties';
+    result[key] = isSchemaMap
+      ? Object.fromEntries(Object.entries(value as JsonObject).map(([name, sub]) => [name, toJsonSchema(sub)]))
+      : typeof value === 'object' && value !== null && key !== 'enum' && key !== 'default'
+        ? toJsonSchema(value)
+        : value;
+  }
+  if (schema.nullable === true) {
+    if (typeof result.type === 'string') result.type = [result.type, 'null'];
+    if (Array.isArray(result.enum)) result.enum = [...result.enum, null];
+  }
+  return result;
+}
+
+/** The parameters that apply to an operation: path-level ones, overridden by operation-level ones. */
+export function operationParameters(
+  document: OpenApiDocument,
+  pathItem: PathItemObject,
+  operation: OperationObject,
+): ParameterObject[] {
+  const merged = new Map<string, ParameterObject>();
+  for (const parameter of [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])]) {
+    const resolved = dereference(document, parameter) as ParameterObject;
+    merged.set(`${resolved.in}:${resolved.name}`, resolved);
+  }
+  return [...merged.values()];
+}
+
+/**
+ * The JSON Schemas that validate one operation's request: `params` covers `{ path, query, headers }`
+ * (header names as documented; the runtime looks them up case-insensitively); `body` is the JSON body's schema, if any.
+ * Request bodies reject unknown fields (the spec sets `additionalProperties: false`).
+ */
+export function requestSchemas(
+  document: OpenApiDocument,
+  pathItem: PathItemObject,
+  operation: OperationObject,
+): { params: JsonObject; body: JsonObject | undefined } {
+  const group = (location: ParameterObject['in']): JsonObject => {
+    const parameters = operationParameters(document, pathItem, operation).filter((p) => p.in === location);
+    const key = (p: ParameterObject) => p.name;
+    return {
+      type: 'object',
+      properties: Object.fromEntries(
+        parameters.map((p) => [key(p), toJsonSchema(dereference(document, p.schema ?? {}))]),
+      ),
+      required: parameters.filter((p) => p.required).map(key),
+    };
+  };
+  const params: JsonObject = {
+    type: 'object',
+    properties: { path: group('path'), query: group('query'), headers: group('header') },
+    required: ['path', 'query', 'headers'],
+  };
+  const requestBody = operation.requestBody && dereference(document, operation.requestBody);
+  const bodySchema =
+    requestBody && 'content' in requestBody ? requestBody.content['application/json']?.schema : undefined;
+  return { params, body: bodySchema ? (toJsonSchema(dereference(document, bodySchema)) as JsonObject) : undefined };
+}
+
+/** CORS headers implied by the spec: every request header it documents may be sent, every response header read. */
+export function corsHeaders(document: OpenApiDocument): Record<string, string> {
+  const operations = listOperations(document);
+  const requestHeaders = new Set(['Authorization', 'Content-Type']);
+  const responseHeaders = new Set<string>();
+  for (const { operation, pathItem } of operations) {
+    for (const parameter of operationParameters(document, pathItem, operation)) {
+      if (parameter.in === 'header') requestHeaders.add(parameter.name);
+    }
+    for (const response of Object.values(operation.responses)) {
+      const resolved = dereference(document, response) as { headers?: Record<string, unknown> };
+      for (const name of Object.keys(resolved.headers ?? {})) responseHeaders.add(name);
+    }
+  }
+  return {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Headers': [...requestHeaders].join(','),
+    'Access-Control-Expose-Headers': [...responseHeaders].sort().join(','),
+  };
+}
+
+/** Placeholders in generated/apigateway.json that the CDK stack replaces at synth time. */
+export const gatewayPlaceholders = {
+  functionArn: '${ApiFunctionArn}',
+  userPoolArn: '${UserPoolArn}',
+  partition: '${AWS::Partition}',
+  region: '${AWS::Region}',
+} as const;
+
+const problemTemplate = (status: number, title: string, detail: string) =>
+  JSON.stringify({ type: 'about:blank', title, status, detail });
+
+/**
+ * The API Gateway definition: the spec with a Lambda proxy integration on every operation, the
+ * Cognito user-pool authorizer, CORS preflight on every path, gateway responses that carry CORS
+ * headers, and schemas reduced to what API Gateway models accept.
+ */
+export function buildGatewayDefinition(document: OpenApiDocument, note: string): JsonObject {
+  const cors = corsHeaders(document);
+  const corsParameters = (prefix: string) =>
+    Object.fromEntries(Object.entries(cors).map(([name, value]) => [`${prefix}.header.${name}`, `'${value}'`]));
+  const keepSchemaRefs = (ref: string) => ref.startsWith('#/components/schemas/');
+  const schemes = Object.keys(document.components?.securitySchemes ?? {});
+
+  const paths: JsonObject = {};
+  for (const [route, pathItem] of Object.entries(document.paths)) {
+    const item: JsonObject = {};
+    const methods = httpMethods.filter((method) => pathItem[method] !== undefined);
+    for (const method of methods) {
+      const operation = pathItem[method] as OperationObject;
+      const { parameters: _ignored, ...rest } = dereference(document, operation, keepSchemaRefs);
+      item[method] = stripForGateway({
+        ...rest,
+        parameters: operationParameters(document, pathItem, operation) as unknown as Json,
+        security: (operation.security ?? document.security ?? []) as unknown as Json,
+        'x-amazon-apigateway-integration': {
+          type: 'aws_proxy',
+          httpMethod: 'POST',
+          uri: `arn:${gatewayPlaceholders.partition}:apigateway:${gatewayPlaceholders.region}:lambda:path/2015-03-31/functions/${gatewayPlaceholders.functionArn}/invocations`,
+          passthroughBehavior: 'when_no_match',
+          timeoutInMillis: 29000,
+        },
+      } as JsonObject);
+    }
+    item.options = {
+      summary: 'CORS preflight',
+      operationId: `preflight${route.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      security: [],
+      parameters: operationParameters(document, pathItem, { operationId: '', responses: {} })
+        .filter((p) => p.in === 'path')
+        .map((p) => stripForGateway(p as unknown as JsonObject)),
+      responses: {
+        '204': {
+          description: 'CORS preflight answer.',
+          headers: Object.fromEntries(
+            [...Object.keys(cors), 'Access-Control-Allow-Methods'].map((name) => [
+              name,
+              { schema: { type: 'string' } },
+            ]),
+          ),
+        },
+      },
+      'x-amazon-apigateway-integration': {
+        type: 'mock',
+        requestTemplates: { 'application/json': '{"statusCode": 204}' },
+        passthroughBehavior: 'when_no_match',
+        responses: {
+          default: {
+            statusCode: '204',
+            responseParameters: {
+              ...corsParameters('method.response'),
+              'method.response.header.Access-Control-Allow-Methods': `'${[...methods.map((m) => m.toUpperCase()), 'OPTIONS'].join(',')}'`,
+            },
+          },
+        },
+      },
+    };
+    paths[route] = item;
+  }
+
+  const gatewayResponse = (statusCode: string | undefined, template?: string, contentType?: string): JsonObject => ({
+    ...(statusCode ? { statusCode } : {}),
+    responseParameters: {
+      ...corsParameters('gatewayresponse'),
+      ...(contentType ? { 'gatewayresponse.header.Content-Type': `'${contentType}'` } : {}),
+    },
+    ...(template ? { responseTemplates: { 'application/json': template } } : {}),
+  });
+
+  return {
+    'x-generated': note,
+    openapi: document.openapi as string,
+    info: document.info as JsonObject,
+    tags: (document.tags ?? []) as Json,
+    security: (document.security ?? []) as unknown as Json,
+    paths,
+    components: {
+      schemas: stripForGateway((document.components?.schemas ?? {}) as JsonObject),
+      securitySchemes: Object.fromEntries(
+        schemes.map((name) => [
+          name,
+          {
+            type: 'apiKey',
+            name: 'Authorization',
+            in: 'header',
+            'x-amazon-apigateway-authtype': 'cognito_user_pools',
+            'x-amazon-apigateway-authorizer': {
+              type: 'cognito_user_pools',
+              providerARNs: [gatewayPlaceholders.userPoolArn],
+            },
+          },
+        ]),
+      ),
+    },
+    'x-amazon-apigateway-gateway-responses': {
+      UNAUTHORIZED: gatewayResponse('401', '{"message":$context.error.messageString}', 'application/json'),
+      MISSING_AUTHENTICATION_TOKEN: gatewayResponse(
+        '404',
+        problemTemplate(404, 'Not Found', 'No operation matches this method and path.'),
+        'application/problem+json',
+      ),
+      THROTTLED: {
+        ...gatewayResponse(
+          '429',
+          problemTemplate(429, 'Too Many Requests', 'Slow down and retry after the number of seconds in Retry-After.'),
+          'application/problem+json',
+        ),
+        responseParameters: {
+          ...corsParameters('gatewayresponse'),
+          'gatewayresponse.header.Content-Type': "'application/problem+json'",
+          'gatewayresponse.header.Retry-After': "'1'",
+        },
+      },
+      REQUEST_TOO_LARGE: gatewayResponse(
+        '413',
+        problemTemplate(413, 'Content Too Large', 'The request is larger than API Gateway accepts.'),
+        'application/problem+json',
+      ),
+      DEFAULT_4XX: gatewayResponse(undefined),
+      DEFAULT_5XX: gatewayResponse(undefined),
+    },
+  };
+}
+
+/** Drops what API Gateway's importer rejects or ignores: examples, `nullable` and other annotations. */
+function stripForGateway(node: JsonObject): JsonObject {
+  const walk = (value: Json, parentKey: string | undefined): Json => {
+    if (Array.isArray(value)) return value.map((item) => walk(item, undefined));
+    if (value === null || typeof value !== 'object') return value;
+    const isNameMap =
+      parentKey === 'properties' ||
+      parentKey === 'schemas' ||
+      parentKey === 'headers' ||
+      parentKey === 'content' ||
+      parentKey === 'responses';
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => isNameMap || !(annotationKeywords.has(key) || key === 'nullable'))
+        .map(([key, child]) => [key, walk(child, isNameMap ? undefined : key)]),
+    );
+  };
+  return walk(node, undefined) as JsonObject;
+}
