@@ -77,6 +77,7 @@ export function createDatabase(
     statement_timeout: config.statementTimeoutMs,
     query_timeout: config.statementTimeoutMs + 1000,
     application_name: 'taskboard-api',
+    ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
   };
   let pool: Promise<pg.Pool>;
   const createPool = async (): Promise<pg.Pool> => {
