@@ -124,7 +124,12 @@ function isSecured(document: OpenApiDocument, operation: OperationObject): boole
  * Compiles one validator for the parameters (coerced from strings, defaults applied) and one
  * for the JSON body (no coercion) of every operation, as standalone ESM code: nothing compiles at cold start.
  */
-function validatorsModule(document: OpenApiDocument): { code: string; declarations: string } {
+function validatorsModule(document: OpenApiDocument): {
+  params: string;
+  body: string;
+  index: string;
+  declarations: string;
+} {
   const options = { code: { source: true, esm: true }, allErrors: true, strict: true } as const;
   const paramsAjv = new Ajv({ ...options, coerceTypes: true, useDefaults: true });
   const bodyAjv = new Ajv(options);
@@ -145,11 +150,12 @@ function validatorsModule(document: OpenApiDocument): { code: string; declaratio
     operationIds.push(operationId);
   }
 
-  const code = [standaloneCode(paramsAjv, paramExports), standaloneCode(bodyAjv, bodyExports)]
-    .map((chunk) => chunk.replace(/^"use strict";/, ''))
-    .join('\n');
+  const module = (ajv: InstanceType<typeof Ajv>, exports: Record<string, string>) =>
+    `${header('//')}${esmRequires(standaloneCode(ajv, exports).replace(/^"use strict";/, ''))}\n`;
   return {
-    code: `${header('//')}${esmRequires(code)}\n`,
+    params: module(paramsAjv, paramExports),
+    body: module(bodyAjv, bodyExports),
+    index: `${header('//')}export * from './validators.params.js';\nexport * from './validators.body.js';\n`,
     declarations: `${header('//')}
 import type { ValidateFunction } from 'ajv';
 
@@ -187,7 +193,9 @@ async function main(): Promise<void> {
   write('api.ts', await types(document));
   write('operations.ts', operationsModule(document));
   const validators = validatorsModule(document);
-  write('validators.js', validators.code);
+  write('validators.params.js', validators.params);
+  write('validators.body.js', validators.body);
+  write('validators.js', validators.index);
   write('validators.d.ts', validators.declarations);
   write('apigateway.json', `${JSON.stringify(buildGatewayDefinition(document, header('').trim()), null, 2)}\n`);
 }

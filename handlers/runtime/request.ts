@@ -5,7 +5,9 @@
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { type Document, OpenAPIBackend } from 'openapi-backend';
+import type { Document } from 'openapi-backend';
+// The router alone: the backend's validation engine would compile at cold start; validators are precompiled instead.
+import { OpenAPIRouter } from 'openapi-backend/router.js';
 import definition from '#generated/openapi.json' with { type: 'json' };
 import { type OperationId, operations } from '#generated/operations.ts';
 import * as validators from '#generated/validators.js';
@@ -25,7 +27,7 @@ export interface ParsedRequest {
   body: unknown;
 }
 
-const router = new OpenAPIBackend({ definition: definition as unknown as Document, quick: true, validate: false });
+const router = new OpenAPIRouter({ definition: definition as unknown as Document });
 
 type Validators = Record<string, ValidateFunction | undefined>;
 
@@ -35,11 +37,11 @@ export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>
   params: Record<string, string>;
 } {
   const request = { method: event.httpMethod, path: event.path, headers: {} };
-  const operation = router.router.matchOperation(request);
+  const operation = router.matchOperation(request);
   if (!operation?.operationId || !(operation.operationId in operations)) {
     throw new NotFoundError('No operation matches this method and path.');
   }
-  const { params } = router.router.parseRequest(request, operation);
+  const { params } = router.parseRequest(request, operation);
   return { operationId: operation.operationId as OperationId, params: params as Record<string, string> };
 }
 

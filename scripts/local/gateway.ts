@@ -1,0 +1,350 @@
+/**
+ * The local API Gateway: reads generated/apigateway.json and does what the deployed REST API does
+ * with it — routes by path template and method, answers CORS preflight from the mock integration,
+ * verifies the Cognito ID token on secured operations (aws-jwt-verify, local key set), throttles,
+ * renders the gateway responses the definition declares, builds the same proxy event and calls the
+ * same Lambda handler. It also serves the bundled spec at /openapi.json and the docs at /docs.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** API Gateway's payload limit. */
+const maxPayloadBytes = 10 * 1024 * 1024;
+
+type LambdaHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/** The part of aws-jwt-verify's verifier the gateway needs. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Record<string, unknown>>;
+}
+
+export interface ThrottleSettings {
+  /** Steady-state requests per second. */
+  rateLimit: number;
+  /** Bucket size. */
+  burstLimit: number;
+}
+
+export interface LocalGatewayOptions {
+  handler: LambdaHandler;
+  verifier: TokenVerifier;
+  port?: number;
+  host?: string;
+  /** Defaults to API Gateway's stage defaults for this project: rate 1000, burst 2000. */
+  throttle?: ThrottleSettings;
+  definitionFile?: string;
+  specFile?: string;
+  docsFile?: string;
+  stage?: string;
+}
+
+export interface LocalGateway {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+interface GatewayResponse {
+  statusCode?: string;
+  responseParameters?: Record<string, string>;
+  responseTemplates?: Record<string, string>;
+}
+
+interface Integration {
+  type: string;
+  responses?: Record<string, { statusCode: string; responseParameters?: Record<string, string> }>;
+}
+
+interface Route {
+  template: string;
+  pattern: RegExp;
+  parameterNames: string[];
+  methods: Record<string, { secured: boolean; integration: Integration }>;
+}
+
+interface GatewayDefinition {
+  security?: unknown[];
+  paths: Record<string, Record<string, { security?: unknown[]; 'x-amazon-apigateway-integration': Integration }>>;
+  'x-amazon-apigateway-gateway-responses': Record<string, GatewayResponse>;
+}
+
+function compileRoutes(definition: GatewayDefinition): Route[] {
+  const routes = Object.entries(definition.paths).map(([template, item]) => {
+    const parameterNames: string[] = [];
+    const source = template
+      .split('/')
+      .map((segment) => {
+        const parameter = /^\{(.+)\}$/.exec(segment);
+        if (!parameter?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        parameterNames.push(parameter[1]);
+        return '([^/]+)';
+      })
+      .join('/');
+    const methods = Object.fromEntries(
+      Object.entries(item).map(([method, operation]) => [
+        method.toUpperCase(),
+        {
+          secured: (operation.security ?? definition.security ?? []).length > 0,
+          integration: operation['x-amazon-apigateway-integration'],
+        },
+      ]),
+    );
+    return { template, pattern: new RegExp(`^${source}/?$`), parameterNames, methods };
+  });
+  // Like API Gateway, a literal segment wins over a path parameter (/users/me before /users/{userId}).
+  return routes.sort((a, b) => a.parameterNames.length - b.parameterNames.length);
+}
+
+/** Token bucket, as API Gateway's stage throttling. */
+function createThrottle({ rateLimit, burstLimit }: ThrottleSettings): () => boolean {
+  let tokens = burstLimit;
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    tokens = Math.min(burstLimit, tokens + ((now - last) / 1000) * rateLimit);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
+
+/** API Gateway's REST Cognito authorizer hands claims to the integration as strings. */
+function toAuthorizerClaims(payload: Record<string, unknown>): Record<string, string> {
+  const claims: Record<string, string> = {};
+  for (const [name, value] of Object.entries(payload)) {
+    if (Array.isArray(value)) claims[name] = value.join(',');
+    else if ((name === 'exp' || name === 'iat' || name === 'auth_time') && typeof value === 'number') {
+      claims[name] = new Date(value * 1000).toUTCString();
+    } else claims[name] = String(value);
+  }
+  return claims;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > maxPayloadBytes) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Starts the local gateway; resolves once it listens. */
+export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
+  const definitionFile = options.definitionFile ?? path.join(projectRoot, 'generated', 'apigateway.json');
+  const definition = JSON.parse(readFileSync(definitionFile, 'utf8')) as GatewayDefinition;
+  const routes = compileRoutes(definition);
+  const gatewayResponses = definition['x-amazon-apigateway-gateway-responses'];
+  const allow = createThrottle(options.throttle ?? { rateLimit: 1000, burstLimit: 2000 });
+  const stage = options.stage ?? 'local';
+  const specFile = options.specFile ?? path.join(projectRoot, 'generated', 'openapi.json');
+  const docsFile = options.docsFile ?? path.join(projectRoot, 'docs', 'index.html');
+
+  /** Renders one of the definition's gateway responses, falling back to DEFAULT_4XX/5XX like API Gateway. */
+  const sendGatewayResponse = (
+    response: ServerResponse,
+    type: string,
+    defaultStatus: number,
+    message: string,
+    requestId: string,
+  ) => {
+    const fallback = defaultStatus >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
+    const declared = gatewayResponses[type] ?? gatewayResponses[fallback] ?? {};
+    const inherited = gatewayResponses[fallback] ?? {};
+    const status = Number(declared.statusCode ?? defaultStatus);
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId };
+    for (const [key, value] of Object.entries({ ...inherited.responseParameters, ...declared.responseParameters })) {
+      const name = /^gatewayresponse\.header\.(.+)$/.exec(key)?.[1];
+      if (name) headers[name] = value.replace(/^'|'$/g, '');
+    }
+    const template = declared.responseTemplates?.['application/json'];
+    const body = template
+      ? template
+          .replaceAll('$context.error.messageString', JSON.stringify(message))
+          .replaceAll('$context.requestId', requestId)
+      : JSON.stringify({ message });
+    response.writeHead(status, headers).end(body);
+  };
+
+  const serveFile = (response: ServerResponse, file: string, contentType: string) => {
+    try {
+      response.writeHead(200, { 'Content-Type': contentType }).end(readFileSync(file));
+    } catch {
+      response
+        .writeHead(404, { 'Content-Type': 'text/plain' })
+        .end(`${path.relative(projectRoot, file)} is missing: run npm run docs`);
+    }
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const requestId = randomUUID();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = (request.method ?? 'GET').toUpperCase();
+
+    if (method === 'GET' && url.pathname === '/openapi.json') return serveFile(response, specFile, 'application/json');
+    if (method === 'GET' && (url.pathname === '/docs' || url.pathname === '/docs/')) {
+      return serveFile(response, docsFile, 'text/html; charset=utf-8');
+    }
+
+    const body = await readBody(request);
+    if (body === 'too-large') {
+      return sendGatewayResponse(response, 'REQUEST_TOO_LARGE', 413, 'Request Too Long', requestId);
+    }
+    if (!allow()) return sendGatewayResponse(response, 'THROTTLED', 429, 'Too Many Requests', requestId);
+
+    let route: Route | undefined;
+    let match: RegExpExecArray | null = null;
+    for (const candidate of routes) {
+      match = candidate.pattern.exec(url.pathname);
+      if (match) {
+        route = candidate;
+        break;
+      }
+    }
+    const operation = route?.methods[method];
+    if (!route || !match || !operation) {
+      return sendGatewayResponse(
+        response,
+        'MISSING_AUTHENTICATION_TOKEN',
+        403,
+        'Missing Authentication Token',
+        requestId,
+      );
+    }
+
+    if (operation.integration.type === 'mock') {
+      const answer = operation.integration.responses?.default;
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(answer?.responseParameters ?? {})) {
+        const name = /^method\.response\.header\.(.+)$/.exec(key)?.[1];
+        if (name) headers[name] = value.replace(/^'|'$/g, '');
+      }
+      return response.writeHead(Number(answer?.statusCode ?? 200), headers).end();
+    }
+
+    let claims: Record<string, string> | undefined;
+    if (operation.secured) {
+      const authorization = request.headers.authorization ?? '';
+      const token = authorization.replace(/^Bearer\s+/i, '').trim();
+      try {
+        if (!token) throw new Error('no token');
+        claims = toAuthorizerClaims(await options.verifier.verify(token));
+      } catch {
+        return sendGatewayResponse(response, 'UNAUTHORIZED', 401, 'Unauthorized', requestId);
+      }
+    }
+
+    const pathParameters = Object.fromEntries(
+      route.parameterNames.map((name, index) => [name, decodeURIComponent(match?.[index + 1] ?? '')]),
+    );
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let index = 0; index < request.rawHeaders.length; index += 2) {
+      const name = request.rawHeaders[index] ?? '';
+      const value = request.rawHeaders[index + 1] ?? '';
+      headers[name] = value;
+      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    }
+    const query: Record<string, string> = {};
+    const multiValueQuery: Record<string, string[]> = {};
+    for (const [name, value] of url.searchParams) {
+      query[name] = value;
+      multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];
+    }
+    let text: string | null = null;
+    let isBase64Encoded = false;
+    if (body.byteLength > 0) {
+      try {
+        text = strictUtf8.decode(body);
+      } catch {
+        text = body.toString('base64');
+        isBase64Encoded = true;
+      }
+    }
+    const now = Date.now();
+    const event: APIGatewayProxyEvent = {
+      resource: route.template,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: Object.keys(query).length > 0 ? query : null,
+      multiValueQueryStringParameters: Object.keys(multiValueQuery).length > 0 ? multiValueQuery : null,
+      pathParameters: route.parameterNames.length > 0 ? pathParameters : null,
+      stageVariables: null,
+      body: text,
+      isBase64Encoded,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        authorizer: claims ? { claims } : null,
+        httpMethod: method,
+        identity: {
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: request.headers['user-agent'] ?? null,
+        } as APIGatewayProxyEvent['requestContext']['identity'],
+        path: `/${stage}${url.pathname}`,
+        protocol: `HTTP/${request.httpVersion}`,
+        requestId,
+        requestTimeEpoch: now,
+        resourceId: 'local',
+        resourcePath: route.template,
+        stage,
+      },
+    };
+
+    let result: APIGatewayProxyResult;
+    try {
+      result = await options.handler(event);
+    } catch {
+      // What API Gateway answers when the Lambda function itself fails.
+      return response
+        .writeHead(502, { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId })
+        .end(JSON.stringify({ message: 'Internal server error' }));
+    }
+    const responseHeaders: Record<string, string | string[]> = { 'x-amzn-RequestId': requestId };
+    for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
+    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+      responseHeaders[name] = values.map(String);
+    const payload = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    response.writeHead(result.statusCode, responseHeaders).end(payload);
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify({ message: 'Internal server error' }));
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
