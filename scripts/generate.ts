@@ -167,7 +167,10 @@ ${Object.keys(bodyExports)
   };
 }
 
-/** Ajv's standalone output still `require`s a few runtime helpers; turn those into ESM imports. */
+/**
+ * Ajv's standalone output still `require`s a few CommonJS runtime helpers; turn those into ESM
+ * namespace imports that resolve to the module's exports under Node, Vite and esbuild alike.
+ */
 function esmRequires(code: string): string {
   const modules = new Map<string, string>();
   const rewritten = code.replace(/require\("([^"]+)"\)/g, (_match, specifier: string) => {
@@ -178,7 +181,10 @@ function esmRequires(code: string): string {
     }
     return alias;
   });
-  const imports = [...modules].map(([specifier, alias]) => `import ${alias} from "${specifier}.js";`);
+  const imports = [...modules].flatMap(([specifier, alias]) => [
+    `import * as ${alias}Namespace from "${specifier}.js";`,
+    `const ${alias} = ${alias}Namespace.default && typeof ${alias}Namespace.default === "object" && "__esModule" in ${alias}Namespace.default ? ${alias}Namespace.default : ${alias}Namespace;`,
+  ]);
   return `${imports.join('\n')}\n${rewritten}`;
 }
 

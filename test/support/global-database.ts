@@ -1,0 +1,59 @@
+/**
+ * Vitest global setup for the integration and contract projects: a fresh, migrated database for
+ * the run. On an embedded PostgreSQL 17 (fsync off, for speed) unless DATABASE_URL names a server,
+ * in which case a throw-away database is created there and dropped afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { migrateDatabase, type RunningPostgres, startEmbeddedPostgres } from '../../scripts/local/database.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The migrated test database. */
+    databaseUrl: string;
+    /** A second, empty database on the same server (no migrations): queries fail there, for 500 paths. */
+    unmigratedDatabaseUrl: string;
+  }
+}
+
+async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await client.end();
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let postgres: RunningPostgres | undefined;
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] });
+    serverUrl = postgres.url;
+  }
+  const suffix = randomBytes(4).toString('hex');
+  const names = [`taskboard_test_${suffix}`, `taskboard_unmigrated_${suffix}`] as const;
+  const databaseUrl = await createDatabase(serverUrl, names[0]);
+  const unmigratedDatabaseUrl = await createDatabase(serverUrl, names[1]);
+  await migrateDatabase(databaseUrl);
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('unmigratedDatabaseUrl', unmigratedDatabaseUrl);
+
+  return async () => {
+    if (postgres) {
+      await postgres.stop();
+      return;
+    }
+    for (const name of names) await dropDatabase(serverUrl, name);
+  };
+}

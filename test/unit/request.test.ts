@@ -1,0 +1,370 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BadRequestError,
+  type FieldError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../../handlers/runtime/errors.ts';
+import { parseRequest } from '../../handlers/runtime/request.ts';
+import { createProxyEvent, type EventOptions } from '../support/factories.ts';
+import { thrownBy } from './thrown.ts';
+
+const maxBodyBytes = 64 * 1024;
+const taskId = '3f1e2d4c-5b6a-4798-8a1b-2c3d4e5f6a7b';
+const userId = '9a8b7c6d-5e4f-4321-8fed-cba987654321';
+
+const parse = (options: EventOptions) => parseRequest(createProxyEvent(options), maxBodyBytes);
+
+/** The field errors of the BadRequestError that parsing `options` throws. */
+function fieldErrors(options: EventOptions): FieldError[] {
+  const error = thrownBy(() => parse(options));
+  expect(error).toBeInstanceOf(BadRequestError);
+  return (error as BadRequestError).errors;
+}
+
+describe('parseRequest', () => {
+  describe('routing', () => {
+    it.each([
+      ['GET', '/health', 'getHealth'],
+      ['POST', '/users', 'registerUser'],
+      ['GET', '/users', 'listUsers'],
+      ['GET', '/users/me', 'getCurrentUser'],
+      ['GET', `/users/${userId}`, 'getUser'],
+      ['DELETE', `/users/${userId}`, 'deleteUser'],
+      ['GET', '/tasks', 'listTasks'],
+      ['GET', `/tasks/${taskId}`, 'getTask'],
+      ['DELETE', `/tasks/${taskId}`, 'deleteTask'],
+    ])('when the request is %s %s, routes it to %s', (method, path, operationId) => {
+      // Arrange
+      const options = { method, path };
+
+      // Act
+      const request = parse(options);
+
+      // Assert
+      expect(request.operationId).toBe(operationId);
+    });
+
+    it('when the path is /users/me, routes to getCurrentUser rather than getUser with userId "me"', () => {
+      // Arrange
+      const options = { method: 'GET', path: '/users/me' };
+
+      // Act
+      const request = parse(options);
+
+      // Assert
+      expect(request.operationId).toBe('getCurrentUser');
+      expect(request.params).toEqual({});
+    });
+
+    it('when the path names a task, passes its id as a path parameter', () => {
+      // Arrange
+      const options = { method: 'GET', path: `/tasks/${taskId}` };
+
+      // Act
+      const request = parse(options);
+
+      // Assert
+      expect(request.params).toEqual({ taskId });
+    });
+
+    it.each([
+      ['an unknown path', 'GET', '/projects'],
+      ['an undocumented method', 'PUT', '/tasks'],
+      ['a path below a resource', 'GET', `/tasks/${taskId}/comments`],
+    ])('when the request is for %s, throws 404', (_case, method, path) => {
+      // Arrange
+      const options = { method, path };
+
+      // Act
+      const error = thrownBy(() => parse(options));
+
+      // Assert
+      expect(error).toBeInstanceOf(NotFoundError);
+    });
+
+    it('when a task id is not a UUID, throws 400 pointing at /path/taskId', () => {
+      // Arrange
+      const options = { method: 'GET', path: '/tasks/not-a-uuid' };
+
+      // Act
+      const errors = fieldErrors(options);
+
+      // Assert
+      expect(errors).toEqual([{ path: '/path/taskId', message: expect.any(String) }]);
+    });
+  });
+
+  describe('query parameters', () => {
+    it('when limit is a numeric string, coerces it to a number', () => {
+      // Arrange
+      const options = { method: 'GET', path: '/tasks', query: { limit: '5', status: 'done' } };
+
+      // Act
+      const request = parse(options);
+
+      // Assert
+      expect(request.query).toEqual({ limit: 5, status: 'done' });
+    });
+
+    it('when limit is absent, applies the documented default of 20', () => {
+      // Arrange
+      const options = { method: 'GET', path: '/users' };
+
+      // Act
+      const request = parse(options);
+
+      // Assert
+      expect(request.query).toEqual({ limit: 20 });
+    });
+
+    it.each([
+      ['0', { limit: '0' }, '/query/limit'],
+      ['101', { limit: '101' }, '/query/limit'],
+      ['abc', { limit: 'abc' }, '/query/limit'],
+      ['an unknown status', { status: 'blocked' }, '/query/status'],
+      ['a non-UUID ownerId', { ownerId: '42' }, '/query/ownerId'],
+      ['a cursor with forbidden characters', { cursor: "' OR 1=1" }, '/query/cursor'],
+    ])('when the query has %s, throws 400 pointing at the parameter', (_case, query, path) => {
+      // Arrange
+      const options = { method: 'GET', path: '/tasks', query };
+
+      // Act
+      const errors = fieldErrors(options);
+
+      // Assert
+      expect(errors.map((error) => error.path)).toContain(path);
+    });
+  });
+
+  describe('headers', () => {
+    it('when documented headers arrive in any casing, passes them under their documented names only', () => {
+      // Arrange
+      const options = {
+        method: 'PATCH',
+        path: `/tasks/${taskId}`,
+        headers: { 'if-match': '"2"', 'X-Custom': 'ignored' },
+        body: { title: 'Renamed' },
+      };
+
+      // Act
+      const request = parse(options);
+
+      // Assert
+      expect(request.headers).toEqual({ 'If-Match': '"2"' });
+    });
+  });
+
+  describe('body', () => {
+    it('when the body is valid JSON for the operation, returns it parsed', () => {
+      // Arrange
+      const body = { title: 'Write tests', priority: 'high', dueDate: '2026-03-01' };
+
+      // Act
+      const request = parse({ method: 'POST', path: '/tasks', body });
+
+      // Assert
+      expect(request.operationId).toBe('createTask');
+      expect(request.body).toEqual(body);
+    });
+
+    it('when the Content-Type is application/json with a charset, accepts it', () => {
+      // Arrange
+      const options = {
+        method: 'POST',
+        path: '/tasks',
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ title: 'Charset' }),
+      };
+
+      // Act
+      const request = parse(options);
+
+      // Assert
+      expect(request.body).toEqual({ title: 'Charset' });
+    });
+
+    it('when the body has an unknown field, throws 400 pointing at /body/<field>', () => {
+      // Arrange
+      const options = { method: 'POST', path: '/tasks', body: { title: 'Valid', owner: 'someone-else' } };
+
+      // Act
+      const errors = fieldErrors(options);
+
+      // Assert
+      expect(errors).toEqual([{ path: '/body/owner', message: 'is not a known field' }]);
+    });
+
+    it('when a required field is missing, throws 400 pointing at it', () => {
+      // Arrange
+      const options = { method: 'POST', path: '/tasks', body: { description: 'No title' } };
+
+      // Act
+      const errors = fieldErrors(options);
+
+      // Assert
+      expect(errors).toEqual([{ path: '/body/title', message: expect.any(String) }]);
+    });
+
+    it.each([
+      ['title as a number', { title: 42 }, '/body/title'],
+      ['an unknown status', { title: 'A', status: 'blocked' }, '/body/status'],
+      ['an impossible date', { title: 'A', dueDate: '2026-02-30' }, '/body/dueDate'],
+      ['a 201-character title', { title: 'x'.repeat(201) }, '/body/title'],
+    ])('when the body has %s, throws 400 pointing at the field', (_case, body, path) => {
+      // Arrange
+      const options = { method: 'POST', path: '/tasks', body };
+
+      // Act
+      const errors = fieldErrors(options);
+
+      // Assert
+      expect(errors.map((error) => error.path)).toContain(path);
+    });
+
+    it.each([
+      ['an array', '[]'],
+      ['null', 'null'],
+      ['a string', '"title"'],
+    ])('when the JSON body is %s, throws 400', (_case, text) => {
+      // Arrange
+      const options = { method: 'POST', path: '/tasks', headers: { 'Content-Type': 'application/json' }, body: text };
+
+      // Act
+      const errors = fieldErrors(options);
+
+      // Assert
+      expect(errors.map((error) => error.path)).toContain('/body');
+    });
+
+    it('when the body is not valid JSON, throws 400 saying so', () => {
+      // Arrange
+      const options = {
+        method: 'POST',
+        path: '/tasks',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"title": "unterminated',
+      };
+
+      // Act
+      const errors = fieldErrors(options);
+
+      // Assert
+      expect(errors).toEqual([{ path: '/body', message: 'must be valid JSON' }]);
+    });
+
+    it('when the operation needs a body and none is sent, throws 400 saying it is required', () => {
+      // Arrange
+      const options = { method: 'POST', path: '/tasks', headers: { 'Content-Type': 'application/json' } };
+
+      // Act
+      const errors = fieldErrors(options);
+
+      // Assert
+      expect(errors).toEqual([{ path: '/body', message: 'is required' }]);
+    });
+
+    it('when the body is sent as text/plain, throws 415', () => {
+      // Arrange
+      const options = {
+        method: 'POST',
+        path: '/tasks',
+        headers: { 'Content-Type': 'text/plain' },
+        body: JSON.stringify({ title: 'Plain' }),
+      };
+
+      // Act
+      const error = thrownBy(() => parse(options));
+
+      // Assert
+      expect(error).toBeInstanceOf(UnsupportedMediaTypeError);
+    });
+
+    it('when the body is larger than the limit, throws 413 before parsing it', () => {
+      // Arrange
+      const options = {
+        method: 'POST',
+        path: '/tasks',
+        headers: { 'Content-Type': 'application/json' },
+        body: `{"title":"${'x'.repeat(maxBodyBytes)}"}`,
+      };
+
+      // Act
+      const error = thrownBy(() => parse(options));
+
+      // Assert
+      expect(error).toBeInstanceOf(PayloadTooLargeError);
+    });
+
+    it('when the limit is counted, counts UTF-8 bytes rather than characters', () => {
+      // Arrange: fewer characters than the limit, but more bytes (each "é" is two bytes)
+      const title = 'é'.repeat(maxBodyBytes / 2);
+      const options = { method: 'POST', path: '/tasks', body: { title } };
+
+      // Act
+      const error = thrownBy(() => parse(options));
+
+      // Assert
+      expect(error).toBeInstanceOf(PayloadTooLargeError);
+    });
+
+    it('when a base64-encoded body is valid UTF-8 JSON, decodes it', () => {
+      // Arrange
+      const event = createProxyEvent({
+        method: 'POST',
+        path: '/tasks',
+        headers: { 'Content-Type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ title: 'Größe' })).toString('base64'),
+      });
+      event.isBase64Encoded = true;
+
+      // Act
+      const request = parseRequest(event, maxBodyBytes);
+
+      // Assert
+      expect(request.body).toEqual({ title: 'Größe' });
+    });
+
+    it('when a base64-encoded body is not valid UTF-8, throws 400', () => {
+      // Arrange
+      const event = createProxyEvent({
+        method: 'POST',
+        path: '/tasks',
+        headers: { 'Content-Type': 'application/json' },
+        body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('base64'),
+      });
+      event.isBase64Encoded = true;
+
+      // Act
+      const error = thrownBy(() => parseRequest(event, maxBodyBytes));
+
+      // Assert
+      expect(error).toBeInstanceOf(BadRequestError);
+      expect((error as BadRequestError).errors).toEqual([{ path: '/body', message: 'must be UTF-8 text' }]);
+    });
+
+    it('when updateUser leaves out optional fields, accepts a body with only the name', () => {
+      // Arrange
+      const options = { method: 'PUT', path: `/users/${userId}`, body: { name: 'Only a name' } };
+
+      // Act
+      const request = parse(options);
+
+      // Assert
+      expect(request.operationId).toBe('updateUser');
+      expect(request.body).toEqual({ name: 'Only a name' });
+    });
+
+    it('when updateTask gets an empty object, throws 400 (at least one field is needed)', () => {
+      // Arrange
+      const options = { method: 'PATCH', path: `/tasks/${taskId}`, body: {} };
+
+      // Act
+      const errors = fieldErrors(options);
+
+      // Assert
+      expect(errors.map((error) => error.path)).toContain('/body');
+    });
+  });
+});
