@@ -198,7 +198,9 @@ describe('getCurrentUser', () => {
   });
 
   it('answers 403 to a caller who has not registered', async () => {
-    const response = await call(api, 'getCurrentUser', 'GET', '/users/me', { token: tokenFor(uniqueEmail('stranger')) });
+    const response = await call(api, 'getCurrentUser', 'GET', '/users/me', {
+      token: tokenFor(uniqueEmail('stranger')),
+    });
     expect(response.status).toBe(403);
   });
 
@@ -398,16 +400,25 @@ describe('createTask', () => {
     const alice = await registered('alice');
     const token = alice.token;
     expect((await call(api, 'createTask', 'POST', '/tasks', { token, body: { title: '' } })).status).toBe(400);
-    expect((await call(api, 'createTask', 'POST', '/tasks', { token, rawBody: '{"title":', headers: json })).status).toBe(
-      400,
-    );
     expect(
-      (await call(api, 'createTask', 'POST', '/tasks', { token, body: { title: 'x', description: 'y'.repeat(70_000) } }))
-        .status,
+      (await call(api, 'createTask', 'POST', '/tasks', { token, rawBody: '{"title":', headers: json })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call(api, 'createTask', 'POST', '/tasks', {
+          token,
+          body: { title: 'x', description: 'y'.repeat(70_000) },
+        })
+      ).status,
     ).toBe(413);
     expect(
-      (await call(api, 'createTask', 'POST', '/tasks', { token, rawBody: 'title', headers: { 'Content-Type': 'text/plain' } }))
-        .status,
+      (
+        await call(api, 'createTask', 'POST', '/tasks', {
+          token,
+          rawBody: 'title',
+          headers: { 'Content-Type': 'text/plain' },
+        })
+      ).status,
     ).toBe(415);
     const stranger = tokenFor(uniqueEmail('stranger'));
     expect((await call(api, 'createTask', 'POST', '/tasks', { token: stranger, body: buildTask() })).status).toBe(403);

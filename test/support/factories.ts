@@ -113,5 +113,10 @@ export function actingAs(handler: ApiHandler, email: string, options: { groups?:
 
 /** A task body with sensible defaults. */
 export function buildTask(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { title: `Task ${randomUUID().slice(0, 8)}`, description: 'Made by a test.', priority: 'medium', ...overrides };
+  return {
+    title: `Task ${randomUUID().slice(0, 8)}`,
+    description: 'Made by a test.',
+    priority: 'medium',
+    ...overrides,
+  };
 }
