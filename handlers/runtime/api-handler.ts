@@ -12,7 +12,7 @@ import { UnauthorizedError } from './errors.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { originVerifyHeader, verifyOrigin } from './origin-verify.ts';
 import { principalFromClaims } from './principal.ts';
-import { headerMap, parseRequest } from './request.ts';
+import { headerMap, parseRequest, routeOf } from './request.ts';
 import { jsonResponse, toProblemResponse } from './response.ts';
 import { createSecretReader, type SecretReader } from './secrets.ts';
 
@@ -64,9 +64,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       if (config.originVerifySecretArn) {
         await verifyOrigin(config.originVerifySecretArn, headerMap(event)[originVerifyHeader], secrets);
       }
-      const request = parseRequest(event, config.maxBodyBytes);
-      operationId = request.operationId;
+      // Routed before validation, so a request rejected as invalid is still logged under its operation.
+      operationId = routeOf(event).operationId;
       log = log.child({ operationId });
+      const request = parseRequest(event, config.maxBodyBytes);
       const principal = principalFromClaims(event.requestContext?.authorizer?.claims);
       if (operations[operationId].secured && !principal) throw new UnauthorizedError();
       const operationContext: OperationContext = { principal, db, log, clock, requestId };

@@ -254,9 +254,12 @@ describe('parseRequest', () => {
       expect(errors).toEqual([{ path: '/body', message: 'must be valid JSON' }]);
     });
 
-    it('when the operation needs a body and none is sent, throws 400 saying it is required', () => {
+    it.each([
+      ['no body', undefined],
+      ['an empty body', ''],
+    ])('when the operation needs a body and %s is sent, throws 400 saying it is required', (_case, body) => {
       // Arrange
-      const options = { method: 'POST', path: '/tasks', headers: { 'Content-Type': 'application/json' } };
+      const options = { method: 'POST', path: '/tasks', headers: { 'Content-Type': 'application/json' }, body };
 
       // Act
       const errors = fieldErrors(options);
