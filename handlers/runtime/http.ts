@@ -62,3 +62,17 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
   if (Number.isNaN(Date.parse(createdAt))) throw invalid;
   return { createdAt, id };
 }
+
+/**
+ * One page from `limit + 1` rows fetched in keyset order: the extra row only says whether a next
+ * page exists, and `nextCursor` points after the last row shown.
+ */
+export function toPage<Row extends { cursor: Cursor }, Item>(
+  rows: Row[],
+  limit: number,
+  item: (row: Row) => Item,
+): { items: Item[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { items: page.map(item), nextCursor: rows.length > limit && last ? encodeCursor(last.cursor) : null };
+}

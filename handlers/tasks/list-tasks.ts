@@ -1,6 +1,6 @@
 import type { OperationHandler } from '#runtime/context.ts';
 import { ForbiddenError } from '#runtime/errors.ts';
-import { decodeCursor, encodeCursor } from '#runtime/http.ts';
+import { decodeCursor, toPage } from '#runtime/http.ts';
 import { taskAccess } from './task-access.ts';
 import { listTasksForOwner } from './task-repository.ts';
 
@@ -18,13 +18,5 @@ export const listTasks: OperationHandler<'listTasks'> = async ({ query }, contex
     limit,
     after: decodeCursor(query.cursor),
   });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    status: 200,
-    body: {
-      items: page.map((row) => row.task),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.cursor) : null,
-    },
-  };
+  return { status: 200, body: toPage(rows, limit, (row) => row.task) };
 };

@@ -1,6 +1,6 @@
 import type { OperationHandler } from '#runtime/context.ts';
 import { ForbiddenError } from '#runtime/errors.ts';
-import { decodeCursor, encodeCursor } from '#runtime/http.ts';
+import { decodeCursor, toPage } from '#runtime/http.ts';
 import { isAdmin, requireCaller } from './caller.ts';
 import { listUsersPage } from './user-repository.ts';
 
@@ -10,13 +10,5 @@ export const listUsers: OperationHandler<'listUsers'> = async ({ query }, contex
   if (!isAdmin(caller)) throw new ForbiddenError('Only administrators may list users.');
   const limit = query.limit ?? 20;
   const rows = await listUsersPage(context.db, { limit, after: decodeCursor(query.cursor) });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    status: 200,
-    body: {
-      items: page.map((row) => row.user),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.cursor) : null,
-    },
-  };
+  return { status: 200, body: toPage(rows, limit, (row) => row.user) };
 };
