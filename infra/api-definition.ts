@@ -1,0 +1,84 @@
+/**
+ * The generated API Gateway definition (generated/apigateway.json) as the stack consumes it: read at
+ * synth time, its placeholders swapped for real values, and the Lambda-integrated operations listed
+ * so that each one gets its own invoke permission. Pure functions; no CDK constructs here.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gatewayPlaceholders as placeholders } from '../scripts/lib/openapi.ts';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** The repository root, for paths that must not depend on the working directory. */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where `npm run generate` writes the definition. */
+export const generatedDefinitionPath = path.join(projectRoot, 'generated', 'apigateway.json');
+
+/** The placeholders the generator writes into the definition, by what replaces them. */
+export { placeholders };
+
+export type PlaceholderValues = Record<keyof typeof placeholders, string>;
+
+const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'x-amazon-apigateway-any-method'];
+
+/** Reads a definition file (by default generated/apigateway.json). */
+export function loadApiDefinition(file: string = generatedDefinitionPath): JsonObject {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as JsonValue;
+  if (!isObject(parsed) || !isObject(parsed.paths)) throw new Error(`${file} is not an OpenAPI document with paths`);
+  return parsed;
+}
+
+/** A deep copy of `definition` with every placeholder, in every string, replaced by its value. */
+export function substitutePlaceholders(definition: JsonObject, values: PlaceholderValues): JsonObject {
+  const pairs = (Object.keys(placeholders) as (keyof typeof placeholders)[]).map(
+    (key) => [placeholders[key], values[key]] as const,
+  );
+  const visit = (value: JsonValue): JsonValue => {
+    if (typeof value === 'string') return pairs.reduce((text, [from, to]) => text.split(from).join(to), value);
+    if (Array.isArray(value)) return value.map(visit);
+    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, visit(item)]));
+    return value;
+  };
+  return visit(definition) as JsonObject;
+}
+
+/** One method the definition integrates with the API function. */
+export interface LambdaOperation {
+  operationId: string;
+  /** Upper case, or `*` for `x-amazon-apigateway-any-method`. */
+  method: string;
+  /** The OpenAPI path, e.g. `/tasks/{taskId}`. */
+  path: string;
+  /** The path as it appears in an execute-api ARN: every path parameter becomes `*`. */
+  arnPath: string;
+}
+
+/** Every operation whose integration invokes the API function (the `${ApiFunctionArn}` placeholder). */
+export function lambdaOperations(definition: JsonObject): LambdaOperation[] {
+  const operations: LambdaOperation[] = [];
+  const paths = isObject(definition.paths) ? definition.paths : {};
+  for (const [route, item] of Object.entries(paths)) {
+    if (!isObject(item)) continue;
+    for (const [key, operation] of Object.entries(item)) {
+      if (!httpMethods.includes(key) || !isObject(operation)) continue;
+      const integration = operation['x-amazon-apigateway-integration'];
+      if (!isObject(integration) || typeof integration.uri !== 'string') continue;
+      if (!integration.uri.includes(placeholders.functionArn)) continue;
+      const method = key === 'x-amazon-apigateway-any-method' ? '*' : key.toUpperCase();
+      operations.push({
+        operationId: typeof operation.operationId === 'string' ? operation.operationId : `${method} ${route}`,
+        method,
+        path: route,
+        arnPath: route.replace(/\{[^}]+\}/g, '*'),
+      });
+    }
+  }
+  return operations;
+}
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

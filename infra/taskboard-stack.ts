@@ -1,0 +1,133 @@
+import { AspectPriority, Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { type JsonObject, loadApiDefinition } from './api-definition.ts';
+import { Api } from './constructs/api.ts';
+import { Auth } from './constructs/auth.ts';
+import { Database } from './constructs/database.ts';
+import { Edge } from './constructs/edge.ts';
+import { Migrations } from './constructs/migrations.ts';
+import { Network } from './constructs/network.ts';
+import { Observability } from './constructs/observability.ts';
+import { ProviderLogGroups } from './constructs/provider-log-groups.ts';
+import { readSettings, type TaskboardSettings } from './settings.ts';
+
+export interface TaskboardStackProps extends StackProps {
+  /** The API Gateway definition; generated/apigateway.json when omitted. */
+  definition?: JsonObject;
+}
+
+/**
+ * The Taskboard backend, in the order a request travels:
+ *
+ *   client → CloudFront (Edge) → API Gateway + Cognito authorizer (Api, Auth)
+ *          → Lambda in isolated subnets (Api, Network) → RDS PostgreSQL (Database)
+ *
+ * plus the migrations that run on every deploy and the alarms that watch it all.
+ */
+export class TaskboardStack extends Stack {
+  readonly settings: TaskboardSettings;
+  readonly network: Network;
+  readonly database: Database;
+  readonly auth: Auth;
+  readonly api: Api;
+  readonly migrations: Migrations;
+  readonly edge: Edge;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: TaskboardStackProps = {}) {
+    super(scope, id, {
+      description: 'Taskboard API: CloudFront, API Gateway, Lambda, RDS PostgreSQL, Cognito',
+      ...props,
+    });
+    const settings = readSettings(this.node);
+    this.settings = settings;
+    const logRetention = settings.logRetention;
+
+    // Private network: isolated subnets, Secrets Manager endpoint.
+    this.network = new Network(this, 'Network', { logRetention });
+
+    // PostgreSQL 17 with a master secret and the application user's secret.
+    this.database = new Database(this, 'Database', {
+      network: this.network,
+      instanceClass: settings.dbInstanceClass,
+      multiAz: settings.multiAz,
+      deletionProtection: settings.deletionProtection,
+      removalPolicy: settings.removalPolicy,
+      useRdsProxy: settings.useRdsProxy,
+      logRetention,
+    });
+
+    // Who may call: the Cognito user pool the API's authorizer trusts.
+    this.auth = new Auth(this, 'Auth', {
+      hostedUiDomainPrefix: settings.hostedUiDomainPrefix,
+      threatProtection: settings.threatProtection,
+      removalPolicy: settings.removalPolicy,
+    });
+
+    // API Gateway from the generated definition, integrated with the API function.
+    this.api = new Api(this, 'Api', {
+      definition: props.definition ?? loadApiDefinition(),
+      network: this.network,
+      database: this.database,
+      userPool: this.auth.userPool,
+      stageName: settings.stageName,
+      throttlingRateLimit: settings.throttlingRateLimit,
+      throttlingBurstLimit: settings.throttlingBurstLimit,
+      logLevel: settings.logLevel,
+      logRetention,
+    });
+
+    // Migrations on every deploy, before the API function and the rotations touch the database.
+    this.migrations = new Migrations(this, 'Migrations', {
+      network: this.network,
+      database: this.database,
+      logRetention,
+      runId: settings.migrationRunId,
+    });
+    this.migrations.runBefore(
+      this.api.function.node.defaultChild as Construct,
+      this.database.masterRotation,
+      this.database.appRotation,
+    );
+
+    // CloudFront in front; the API function accepts only requests that carry its secret header.
+    this.edge = new Edge(this, 'Edge', {
+      apiDomainName: this.api.domainName,
+      stageName: settings.stageName,
+      originVerifySecretVersionId: settings.originVerifySecretVersionId,
+    });
+    this.api.acceptOnlyFrom(this.edge.originVerifySecret);
+
+    // The SPA signs in through the hosted UI and comes back to localhost or the CloudFront URL.
+    const spaClient = this.auth.addSpaClient('SpaClient', {
+      callbackUrls: [...settings.callbackUrls, `${this.edge.url}/`],
+      logoutUrls: [...settings.logoutUrls, `${this.edge.url}/`],
+      enableAdminPasswordAuth: settings.enableAdminPasswordAuth,
+    });
+
+    // Alarms to SNS, and a dashboard.
+    this.observability = new Observability(this, 'Observability', {
+      stage: this.api.stage,
+      functions: { ApiFunction: this.api.function, MigrationFunction: this.migrations.function },
+      database: this.database.instance,
+      alarmEmail: settings.alarmEmail,
+    });
+
+    Aspects.of(this).add(new ProviderLogGroups(logRetention), { priority: AspectPriority.MUTATING });
+
+    const outputs: Record<string, [string, string]> = {
+      ApiUrl: [this.api.restApi.url, 'API Gateway stage URL (answers 403 without the CloudFront header)'],
+      CloudFrontUrl: [`${this.edge.url}/`, 'Public API URL: call the operations here'],
+      UserPoolId: [this.auth.userPool.userPoolId, 'Cognito user pool id'],
+      UserPoolClientId: [spaClient.userPoolClientId, 'SPA app client id (no secret)'],
+      HostedUiDomain: [this.auth.domain.baseUrl(), 'Cognito hosted UI / OAuth endpoints'],
+      AppDatabaseSecretArn: [this.database.appSecret.secretArn, 'Application database user (taskboard_app)'],
+      MasterDatabaseSecretArn: [this.database.masterSecret.secretArn, 'Database master user (migrations only)'],
+      OriginVerifySecretArn: [this.edge.originVerifySecret.secretArn, 'CloudFront origin-verify header value'],
+      AlarmTopicArn: [this.observability.alarmTopic.topicArn, 'SNS topic of every alarm'],
+    };
+    for (const [name, [value, description]] of Object.entries(outputs)) {
+      new CfnOutput(this, name, { value, description });
+    }
+  }
+}

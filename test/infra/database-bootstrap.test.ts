@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type BootstrapPlan,
+  type BootstrapState,
+  bootstrapStatements,
+  isPasswordFailure,
+  MigrationConfigError,
+  parseDatabaseSecret,
+  passwordStatement,
+  readMigrationEnvironment,
+} from '../../infra/functions/database-bootstrap.ts';
+
+const buildPlan = (overrides: Partial<BootstrapPlan> = {}): BootstrapPlan => ({
+  appRole: 'taskboard_app',
+  schema: 'app',
+  login: { username: 'taskboard_app', password: "pa'ss" },
+  ...overrides,
+});
+
+const buildState = (overrides: Partial<BootstrapState> = {}): BootstrapState => ({
+  existingRoles: [],
+  loginMemberOf: [],
+  schemaOwner: undefined,
+  ...overrides,
+});
+
+const sqlOf = (plan: BootstrapPlan, state: BootstrapState) => bootstrapStatements(plan, state).map((s) => s.sql);
+
+describe('bootstrapStatements', () => {
+  it('on an empty database, creates the role with the secret’s password and the schema it owns', () => {
+    const sql = sqlOf(buildPlan(), buildState());
+
+    expect(sql).toEqual([
+      `CREATE ROLE "taskboard_app" LOGIN PASSWORD 'pa''ss'`,
+      'GRANT "taskboard_app" TO CURRENT_USER WITH INHERIT FALSE, SET TRUE',
+      'CREATE SCHEMA "app" AUTHORIZATION "taskboard_app"',
+      'ALTER ROLE "taskboard_app" SET search_path = "app"',
+      'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
+    ]);
+  });
+
+  it('when everything exists, only re-asserts the search path and the revoke', () => {
+    const sql = sqlOf(buildPlan(), buildState({ existingRoles: ['taskboard_app'], schemaOwner: 'taskboard_app' }));
+
+    expect(sql).toEqual([
+      'ALTER ROLE "taskboard_app" SET search_path = "app"',
+      'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
+    ]);
+  });
+
+  it('when someone else owns the schema, hands it to the role', () => {
+    const sql = sqlOf(buildPlan(), buildState({ existingRoles: ['taskboard_app'], schemaOwner: 'taskboard_admin' }));
+
+    expect(sql).toContain('ALTER SCHEMA "app" OWNER TO "taskboard_app"');
+    expect(sql).not.toContain('CREATE SCHEMA "app" AUTHORIZATION "taskboard_app"');
+  });
+
+  it('when the secret names the rotation’s alternate user, makes sure it exists and is a member of the role', () => {
+    const plan = buildPlan({ login: { username: 'taskboard_app_clone', password: 'secret' } });
+
+    const sql = sqlOf(plan, buildState({ existingRoles: ['taskboard_app'], schemaOwner: 'taskboard_app' }));
+
+    expect(sql).toEqual([
+      `CREATE ROLE "taskboard_app_clone" LOGIN PASSWORD 'secret'`,
+      'GRANT "taskboard_app" TO "taskboard_app_clone"',
+      'ALTER ROLE "taskboard_app" SET search_path = "app"',
+      'ALTER ROLE "taskboard_app_clone" SET search_path = "app"',
+      'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
+    ]);
+  });
+
+  it('when the alternate user already exists as a member, creates nothing', () => {
+    const plan = buildPlan({ login: { username: 'taskboard_app_clone', password: 'secret' } });
+    const state = buildState({
+      existingRoles: ['taskboard_app', 'taskboard_app_clone'],
+      loginMemberOf: ['taskboard_app'],
+      schemaOwner: 'taskboard_app',
+    });
+
+    expect(sqlOf(plan, state).filter((sql) => /^(CREATE|GRANT)/.test(sql))).toEqual([]);
+  });
+
+  it('never puts a password in a description', () => {
+    const plan = buildPlan({ login: { username: 'taskboard_app_clone', password: 'hunter2hunter2' } });
+
+    for (const statement of bootstrapStatements(plan, buildState())) {
+      expect(statement.description).not.toContain('hunter2');
+    }
+    expect(passwordStatement({ username: 'taskboard_app', password: 'hunter2hunter2' }).description).not.toContain(
+      'hunter2',
+    );
+  });
+});
+
+describe('passwordStatement', () => {
+  it('quotes the password as a literal', () => {
+    expect(passwordStatement({ username: 'taskboard_app', password: "it's" }).sql).toBe(
+      `ALTER ROLE "taskboard_app" WITH PASSWORD 'it''s'`,
+    );
+  });
+});
+
+describe('parseDatabaseSecret', () => {
+  it('reads the username and password of an RDS secret', () => {
+    const raw = JSON.stringify({
+      username: 'taskboard_app',
+      password: 'x',
+      host: 'db',
+      port: 5432,
+      engine: 'postgres',
+    });
+
+    expect(parseDatabaseSecret(raw, 'application')).toEqual({ username: 'taskboard_app', password: 'x' });
+  });
+
+  it.each([
+    ['has no value', undefined],
+    ['is not JSON', 'plain'],
+    ['has no valid username', JSON.stringify({ username: 'Robert"); DROP', password: 'x' })],
+    ['has no password', JSON.stringify({ username: 'taskboard_app', password: '' })],
+  ])('rejects a secret that %s, naming the secret', (problem, raw) => {
+    expect(() => parseDatabaseSecret(raw, 'master')).toThrow(new MigrationConfigError('The master secret', problem));
+  });
+});
+
+describe('readMigrationEnvironment', () => {
+  const env = {
+    MASTER_SECRET_ARN: 'arn:master',
+    APP_SECRET_ARN: 'arn:app',
+    DB_HOST: 'db.internal',
+    DB_NAME: 'taskboard',
+    APP_ROLE: 'taskboard_app',
+    APP_SCHEMA: 'app',
+  };
+
+  it('defaults to port 5432, TLS on and the bundled migrations', () => {
+    const environment = readMigrationEnvironment(env, '/var/task/sql');
+
+    expect(environment).toMatchObject({ port: 5432, ssl: true, migrationsDirectory: '/var/task/sql' });
+  });
+
+  it.each([
+    ['DB_HOST', { DB_HOST: '' }],
+    ['APP_ROLE', { APP_ROLE: 'Taskboard-App' }],
+    ['DB_PORT', { DB_PORT: '70000' }],
+    ['DB_SSL', { DB_SSL: 'maybe' }],
+  ])('fails naming %s when it is missing or malformed', (name, overrides) => {
+    expect(() => readMigrationEnvironment({ ...env, ...overrides }, '/var/task/sql')).toThrow(name);
+  });
+});
+
+describe('isPasswordFailure', () => {
+  it('recognises PostgreSQL’s password authentication failure only', () => {
+    expect(isPasswordFailure(Object.assign(new Error('password authentication failed'), { code: '28P01' }))).toBe(true);
+    expect(isPasswordFailure(Object.assign(new Error('no pg_hba.conf entry'), { code: '28000' }))).toBe(false);
+    expect(isPasswordFailure(new Error('timeout'))).toBe(false);
+  });
+});
