@@ -10,7 +10,8 @@ export interface paths {
         };
         /**
          * Check the API and its database
-         * @description Public. Runs one query against the database; 503 when it cannot be reached.
+         * @description Public (no token). Runs one query against the database; 503 when it cannot be reached.
+         *     Deployed, like every operation, it answers 403 unless the request came through the API's CloudFront distribution.
          */
         get: operations["getHealth"];
         put?: never;
@@ -287,6 +288,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description The caller may not do this: not registered yet, not an administrator, or (deployed) the request bypassed CloudFront. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The API Gateway stage's rate or burst limit was exceeded. */
         TooManyRequests: {
             headers: {
@@ -326,15 +336,6 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["GatewayError"];
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The caller is authenticated but may not do this (not registered yet, or not an administrator). */
-        Forbidden: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -445,6 +446,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -518,6 +520,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -5,7 +5,8 @@ CREATE TABLE idempotency_keys (
   operation_id text NOT NULL,
   key text NOT NULL,
   fingerprint text NOT NULL,
-  response jsonb,
+  -- json, not jsonb: a replay returns the first response byte for byte (jsonb reorders keys).
+  response json,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (scope, operation_id, key)
 );

@@ -1,11 +1,11 @@
 /**
  * The database: one small `pg` pool per process, parameterised queries, transactions, and the
- * mapping of connection failures to 503 (with Retry-After) and of a rotated password to one re-read
- * of the secret and one retry.
+ * mapping of connection failures to 503 (with Retry-After), of a rotated password to one re-read
+ * of the secret and one retry, and of values PostgreSQL refuses as data to 400.
  */
 import pg from 'pg';
 import type { DatabaseConfig } from './config.ts';
-import { ServiceUnavailableError } from './errors.ts';
+import { BadRequestError, ServiceUnavailableError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { SecretReader } from './secrets.ts';
 
@@ -56,6 +56,14 @@ export function isUnavailable(error: unknown): boolean {
 }
 
 const isAuthenticationFailure = (error: unknown) => (error as { code?: string }).code === '28P01';
+
+/**
+ * Data exceptions a validated request can still provoke, because PostgreSQL is stricter than the
+ * spec's schemas: a NUL character in text (22021), year 0000 in a date (22008), a forged cursor's
+ * timestamp (22007), a coerced `limit` of Infinity (22P02). They are the client's bad input: 400, not 500.
+ */
+const rejectedValueCodes = new Set(['22001', '22007', '22008', '22021', '22P02', '22P05']);
+const isRejectedValue = (error: unknown) => rejectedValueCodes.has((error as { code?: string }).code ?? '');
 
 /** Creates the process's pool. Credentials come from `url`, or from the secret (re-read after a failed login). */
 export function createDatabase(
@@ -108,15 +116,18 @@ export function createDatabase(
 
   /** Runs `work` with one retry after a failed login (rotation) and maps outages to 503. */
   const withRetry = async <T>(work: (p: pg.Pool) => Promise<T>): Promise<T> => {
+    const used = pool;
     try {
-      return await work(await pool);
+      return await work(await used);
     } catch (error) {
       if (isAuthenticationFailure(error) && config.secretArn) {
-        log.warn('database login failed; re-reading the secret', { code: '28P01' });
-        secrets.refresh(config.secretArn);
-        const stale = pool;
-        pool = createPool();
-        stale.then((p) => p.end()).catch(() => undefined);
+        // Concurrent requests fail on the same stale credentials: the first replaces the pool, all retry on it.
+        if (pool === used) {
+          log.warn('database login failed; re-reading the secret', { code: '28P01' });
+          secrets.refresh(config.secretArn);
+          pool = createPool();
+          used.then(endWhenDrained, () => undefined);
+        }
         try {
           return await work(await pool);
         } catch (retryError) {
@@ -128,6 +139,7 @@ export function createDatabase(
         if (config.secretArn && !config.url) secrets.refresh(config.secretArn);
         throw unavailable(error);
       }
+      if (isRejectedValue(error)) throw new BadRequestError('The request carries a value the database cannot store.');
       throw error;
     }
   };
@@ -137,21 +149,39 @@ export function createDatabase(
     transaction: (work) =>
       withRetry(async (p) => {
         const client = await p.connect();
+        // A checked-out client has no pool listener: without this one, a connection the server ends
+        // between two statements (a database restart) would be an uncaught 'error' that kills the process.
+        let broken: Error | undefined;
+        const onError = (error: Error) => {
+          broken = error;
+        };
+        client.on('error', onError);
         try {
           await client.query('BEGIN');
           const result = await work({ query: async (text, values) => (await client.query(text, values)).rows });
           await client.query('COMMIT');
-          client.release();
+          client.removeListener('error', onError);
+          client.release(broken);
           return result;
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
+          client.removeListener('error', onError);
           // A broken connection must not go back into the pool.
-          client.release(isUnavailable(error) ? (error as Error) : undefined);
+          client.release(broken ?? (isUnavailable(error) ? (error as Error) : undefined));
           throw error;
         }
       }),
     end: async () => (await pool).end(),
   };
+}
+
+/** Ends a replaced pool once no request waits on it: `end()` strands requests still queued for a client. */
+function endWhenDrained(stale: pg.Pool): void {
+  if (stale.waitingCount > 0) {
+    setTimeout(() => endWhenDrained(stale), 50).unref();
+    return;
+  }
+  stale.end().catch(() => undefined);
 }
 
 function describe(error: Error): Record<string, unknown> {

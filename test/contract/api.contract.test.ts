@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
+import { createSecretReader } from '../../handlers/runtime/secrets.ts';
 import { type LocalGateway, startLocalGateway } from '../../scripts/local/gateway.ts';
 import {
   createLocalVerifier,
@@ -71,8 +72,21 @@ let handlers: ApiHandler[] = [];
 let gateways: LocalGateway[] = [];
 let api: LocalGateway;
 
-async function gatewayFor(options: { databaseUrl?: string; throttled?: boolean } = {}): Promise<LocalGateway> {
-  const handler = createTestHandler({ ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
+async function gatewayFor(
+  options: { databaseUrl?: string; throttled?: boolean; originVerify?: string } = {},
+): Promise<LocalGateway> {
+  const originSecretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:origin-verify-AbCdEf';
+  const handler = createTestHandler({
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...(options.originVerify
+      ? {
+          env: { ORIGIN_VERIFY_SECRET_ARN: originSecretArn },
+          secrets: createSecretReader(async (_arn, stage) =>
+            stage === 'AWSCURRENT' ? options.originVerify : undefined,
+          ),
+        }
+      : {}),
+  });
   const gateway = await startLocalGateway({
     handler,
     verifier,
@@ -565,6 +579,22 @@ describe('every operation', () => {
       expect(response.json.requestId, operationId).toEqual(expect.any(String));
       expect(response.text, operationId).not.toMatch(/relation|SELECT|INSERT|stack|at \//i);
     }
+  });
+
+  it('answers 403 problem+json when the origin-verify check is on and the CloudFront header is missing or wrong', async () => {
+    const edgeOnly = await gatewayFor({ originVerify: 'the-cloudfront-secret' });
+    for (const { operationId, method, route, ...options } of validRequests(tokenFor(uniqueEmail('direct')))) {
+      const missing = await call(edgeOnly, operationId, method, route, options);
+      const wrong = await call(edgeOnly, operationId, method, route, {
+        ...options,
+        headers: { 'X-Origin-Verify': 'guess' },
+      });
+      expect([missing.status, wrong.status], operationId).toEqual([403, 403]);
+    }
+    const through = await call(edgeOnly, 'getHealth', 'GET', '/health', {
+      headers: { 'X-Origin-Verify': 'the-cloudfront-secret' },
+    });
+    expect(through.status).toBe(200);
   });
 
   it('answers CORS preflight on every path with the methods it allows', async () => {

