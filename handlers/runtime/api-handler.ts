@@ -65,9 +65,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         await verifyOrigin(config.originVerifySecretArn, headerMap(event)[originVerifyHeader], secrets);
       }
       // Routed before validation, so a request rejected as invalid is still logged under its operation.
-      operationId = routeOf(event).operationId;
+      const route = routeOf(event);
+      operationId = route.operationId;
       log = log.child({ operationId });
-      const request = parseRequest(event, config.maxBodyBytes);
+      const request = parseRequest(event, config.maxBodyBytes, route);
       const principal = principalFromClaims(event.requestContext?.authorizer?.claims);
       if (operations[operationId].secured && !principal) throw new UnauthorizedError();
       const operationContext: OperationContext = { principal, db, log, clock, requestId };

@@ -136,8 +136,12 @@ const isJsonMediaType = (contentType: string | undefined) =>
   contentType !== undefined && /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType.trim());
 
 /** Parses and validates the request for its operation; throws 400, 404, 413 or 415 problems. */
-export function parseRequest(event: APIGatewayProxyEvent, maxBodyBytes: number): ParsedRequest {
-  const { operationId, params } = routeOf(event);
+export function parseRequest(
+  event: APIGatewayProxyEvent,
+  maxBodyBytes: number,
+  route: ReturnType<typeof routeOf> = routeOf(event),
+): ParsedRequest {
+  const { operationId, params } = route;
   const operation = operations[operationId];
   const headers = headerMap(event);
 

@@ -7,19 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { projectRoot } from '../api-definition.ts';
-
-/**
- * ESM bundles still contain CommonJS packages (pg, postgres-migrations) that call `require` and read
- * `__dirname`, which ES modules do not define.
- */
-const esmBanner = [
-  "import { createRequire as __houseCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __houseFileURLToPath } from 'node:url';",
-  "import { dirname as __houseDirname } from 'node:path';",
-  'const require = __houseCreateRequire(import.meta.url);',
-  'const __filename = __houseFileURLToPath(import.meta.url);',
-  'const __dirname = __houseDirname(__filename);',
-].join(' ');
+import { lambdaBundling } from '../bundling.ts';
 
 export interface HouseFunctionProps {
   /** Entry module, relative to the repository root (e.g. `handlers/api.ts`). */
@@ -100,15 +88,11 @@ export class HouseFunction extends nodejs.NodejsFunction {
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: esmBanner,
-        minify: true,
+        ...lambdaBundling,
+        mainFields: [...lambdaBundling.mainFields],
+        externalModules: [...lambdaBundling.externalModules],
         logLevel: nodejs.LogLevel.WARNING,
         sourceMap: true,
-        sourcesContent: false,
-        // The Node.js 22 runtime ships the AWS SDK v3; pg-native is an optional pg dependency we do not use.
-        externalModules: ['@aws-sdk/*', 'pg-native'],
         ...(props.afterBundling
           ? {
               commandHooks: {

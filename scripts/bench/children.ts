@@ -1,0 +1,106 @@
+/**
+ * Child processes of the bench: lambda drivers (a plan in, one result out, timed from spawn to
+ * report) and HTTP targets (started, asked for their URL, stopped). Children get a clean
+ * environment — no NODE_OPTIONS or loader flags from the parent's tsx — plus what they need.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DriverPlan, DriverResult } from './protocol.ts';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const httpTarget = path.join(projectRoot, 'scripts', 'bench', 'http-target.ts');
+
+/** A minimal environment, like a Lambda function's: PATH plus the function's variables. */
+export const childEnv = (variables: Record<string, string>): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? '/tmp',
+  ...variables,
+});
+
+/** Resolves with the first line the child writes on fd 3 and when it arrived; rejects if it exits first. */
+function firstReport(child: ChildProcess, what: string): Promise<{ line: string; at: number }> {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const channel = child.stdio[3];
+    if (!channel || !('on' in channel)) {
+      reject(new Error(`${what}: no report channel`));
+      return;
+    }
+    channel.on('data', (chunk: Buffer) => {
+      const at = performance.now();
+      buffered += chunk.toString('utf8');
+      const end = buffered.indexOf('\n');
+      if (end >= 0) resolve({ line: buffered.slice(0, end), at });
+    });
+    child.once('close', (code) => {
+      if (!buffered.includes('\n')) reject(new Error(`${what} exited (${code}) without a report:\n${stderr}`));
+    });
+    child.once('error', reject);
+  });
+}
+
+export interface DriverRun {
+  result: Extract<DriverResult, { ok: true }>;
+  /** From just before spawn to the report's arrival. */
+  spawnToReportMs: number;
+}
+
+/** Runs one lambda driver process with `plan`. */
+export async function runDriver(
+  driverFile: string,
+  plan: DriverPlan,
+  options: { env: NodeJS.ProcessEnv; planFile: string; nodeArgs?: string[] },
+): Promise<DriverRun> {
+  writeFileSync(options.planFile, JSON.stringify(plan));
+  const spawned = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), driverFile, options.planFile], {
+    env: options.env,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const { line, at } = await firstReport(child, `driver (${plan.mode}, ${path.basename(plan.bundle)})`);
+  await exited;
+  const result = JSON.parse(line) as DriverResult;
+  if (!result.ok) throw new Error(`driver (${plan.mode}) failed: ${result.error}`);
+  return { result, spawnToReportMs: at - spawned };
+}
+
+export interface HttpTarget {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts an HTTP target (see http-target.ts) and waits until it listens. */
+export async function startHttpTarget(
+  kind: 'gateway' | 'bare',
+  bundle: string,
+  keyFile: string,
+  env: NodeJS.ProcessEnv,
+): Promise<HttpTarget> {
+  const child = spawn(process.execPath, ['--import', 'tsx', httpTarget, kind, bundle, keyFile], {
+    cwd: projectRoot,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  try {
+    const { line } = await firstReport(child, `HTTP target (${kind})`);
+    const { url } = JSON.parse(line) as { url: string };
+    return {
+      url,
+      stop: async () => {
+        child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}

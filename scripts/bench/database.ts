@@ -1,0 +1,129 @@
+/**
+ * The bench's PostgreSQL: an embedded PostgreSQL 17 with durability off (fsync, synchronous
+ * commit, full-page writes: numbers for relative comparison, not for capacity planning), or
+ * throw-away databases on the server DATABASE_URL names. Plus the bench's users and rows and a
+ * sampler of `pg_stat_activity`.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrateDatabase, startEmbeddedPostgres } from '#local/database.ts';
+import { localSubject } from '#local/identity.ts';
+
+/** A migrated database of the bench, with the bench's own connection to it. */
+export interface BenchDatabase {
+  url: string;
+  /** The bench's connection (application_name `taskboard-bench`, never counted as the API's). */
+  client: pg.Client;
+}
+
+/** The PostgreSQL server the bench runs against. */
+export interface BenchServer {
+  /** What the numbers ran against, for the report. */
+  description: string;
+  /** Creates and migrates a database (a throw-away one, dropped by `close`, on DATABASE_URL's server). */
+  createDatabase(label: string): Promise<BenchDatabase>;
+  close(): Promise<void>;
+}
+
+const durabilityOff = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: 'taskboard-bench' });
+  await client.connect();
+  return client;
+}
+
+/** Starts an embedded PostgreSQL 17, or connects to the server `serverUrl` names. */
+export async function openBenchServer(serverUrl: string | undefined): Promise<BenchServer> {
+  const postgres = serverUrl ? undefined : await startEmbeddedPostgres({ postgresFlags: durabilityOff });
+  const adminUrl = serverUrl ?? postgres?.url ?? '';
+  const admin = await connect(adminUrl);
+  const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');
+  const version = rows[0]?.server_version ?? 'unknown';
+  const suffix = randomBytes(4).toString('hex');
+  const created: Array<{ name: string; client: pg.Client }> = [];
+  return {
+    description: postgres
+      ? `embedded PostgreSQL ${version} on loopback, fsync=off, synchronous_commit=off, full_page_writes=off (bench settings: relative numbers, not durability)`
+      : `PostgreSQL ${version} from DATABASE_URL (throw-away databases taskboard_bench_*_${suffix}, server settings as configured)`,
+    async createDatabase(label) {
+      const name = `taskboard_bench_${label}_${suffix}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      await migrateDatabase(url.toString());
+      const client = await connect(url.toString());
+      created.push({ name, client });
+      return { url: url.toString(), client };
+    },
+    async close() {
+      for (const { name, client } of created) {
+        await client.end();
+        if (!postgres) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }
+      await admin.end();
+      await postgres?.stop();
+    },
+  };
+}
+
+/** Registers a user as `registerUser` would; returns their id. */
+export async function registerBenchUser(client: pg.Client, email: string): Promise<string> {
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO users (cognito_sub, email, name, role) VALUES ($1, $2, $3, 'user')
+     ON CONFLICT (cognito_sub) DO UPDATE SET email = EXCLUDED.email
+     RETURNING id`,
+    [localSubject(email), email, email.split('@')[0]],
+  );
+  const id = rows[0]?.id;
+  if (!id) throw new Error(`Could not register ${email}`);
+  return id;
+}
+
+/**
+ * Gives `ownerId` the tasks numbered `from`..`to` in one INSERT … SELECT: task n is n/2 seconds
+ * older than a fixed instant (pairs share a timestamp, so the id tie-break is exercised), with
+ * statuses and priorities spread evenly.
+ */
+export async function seedTasks(client: pg.Client, ownerId: string, from: number, to: number): Promise<void> {
+  await client.query(
+    `INSERT INTO tasks (owner_id, title, description, status, priority, due_date, created_at, updated_at)
+     SELECT $1, 'Task ' || n, 'Seeded by the bench.',
+            (ARRAY['todo', 'in_progress', 'done'])[1 + n % 3],
+            (ARRAY['low', 'medium', 'high'])[1 + (n / 3) % 3],
+            CASE WHEN n % 4 = 0 THEN date '2026-06-30' - (n % 365) END,
+            timestamptz '2026-01-01 00:00:00+00' - make_interval(secs => n / 2),
+            timestamptz '2026-01-01 00:00:00+00' - make_interval(secs => n / 2)
+     FROM generate_series($2::int, $3::int) AS n`,
+    [ownerId, from, to],
+  );
+}
+
+export interface ConnectionSampler {
+  /** Stops sampling; resolves to the peak number of connections seen. */
+  stop(): Promise<number>;
+}
+
+/** Samples how many connections `applicationName` holds to the bench database, every `intervalMs`. */
+export function sampleConnections(client: pg.Client, applicationName: string, intervalMs = 25): ConnectionSampler {
+  let peak = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const { rows } = await client.query<{ connections: number }>(
+        `SELECT count(*)::int AS connections FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = $1`,
+        [applicationName],
+      );
+      peak = Math.max(peak, rows[0]?.connections ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return peak;
+    },
+  };
+}
