@@ -2,21 +2,26 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
-import { actingAs, createTestHandler, uniqueEmail } from '../support/factories.ts';
-import { countTasks, createdTask, openDatabase, registeredCaller, type Task, taskRow, type User } from './helpers.ts';
+import { actingAs, uniqueEmail } from '../support/factories.ts';
+import {
+  closeSuite,
+  countTasks,
+  createdTask,
+  openSuite,
+  registeredCaller,
+  type Task,
+  taskRow,
+  type User,
+} from './helpers.ts';
 
 let handler: ApiHandler;
 let db: pg.Pool;
 
 beforeAll(() => {
-  handler = createTestHandler();
-  db = openDatabase();
+  ({ handler, db } = openSuite());
 });
 
-afterAll(async () => {
-  await handler.close();
-  await db.end();
-});
+afterAll(() => closeSuite({ handler, db }));
 
 const times = <T>(count: number, request: () => Promise<T>) => Promise.all(Array.from({ length: count }, request));
 

@@ -2,20 +2,17 @@
  * Integration-test helpers: registered callers, and a direct connection to the test database to
  * arrange rows and to check what a request did (or did not) change.
  */
-import pg from 'pg';
-import { inject } from 'vitest';
+import type pg from 'pg';
 import type { components } from '../../generated/api.ts';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
-import { actingAs, buildTask, type ParsedResponse, uniqueEmail } from '../support/factories.ts';
+import { openDatabase } from '../support/database.ts';
+import { actingAs, buildTask, createTestHandler, type ParsedResponse, uniqueEmail } from '../support/factories.ts';
+
+export { openDatabase };
 
 export type User = components['schemas']['User'];
 export type Task = components['schemas']['Task'];
 export type Problem = components['schemas']['Problem'];
-
-/** A small pool on the test database, for the assertions a response cannot prove. */
-export function openDatabase(): pg.Pool {
-  return new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
-}
 
 /** A new user who has registered through registerUser (as an admin when `groups` holds `admin`). */
 export async function registeredCaller(handler: ApiHandler, label = 'user', options: { groups?: string[] } = {}) {
@@ -73,4 +70,14 @@ export async function taskRow(db: pg.Pool, id: string) {
 export async function userRow(db: pg.Pool, id: string) {
   const { rows } = await db.query('SELECT * FROM users WHERE id = $1', [id]);
   return rows[0];
+}
+
+/** The handler and a database pool every integration file uses, opened before its tests and closed after. */
+export function openSuite(): { handler: ApiHandler; db: pg.Pool } {
+  return { handler: createTestHandler(), db: openDatabase() };
+}
+
+export async function closeSuite(suite: { handler: ApiHandler; db: pg.Pool }): Promise<void> {
+  await suite.handler.close();
+  await suite.db.end();
 }

@@ -3,12 +3,13 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { encodeCursor } from '../../handlers/runtime/http.ts';
-import { actingAs, buildTask, createTestHandler, uniqueEmail } from '../support/factories.ts';
+import { actingAs, buildTask, uniqueEmail } from '../support/factories.ts';
 import {
   allPages,
+  closeSuite,
   countTasks,
   createdTask,
-  openDatabase,
+  openSuite,
   type Page,
   type Problem,
   registeredCaller,
@@ -22,14 +23,10 @@ let handler: ApiHandler;
 let db: pg.Pool;
 
 beforeAll(() => {
-  handler = createTestHandler();
-  db = openDatabase();
+  ({ handler, db } = openSuite());
 });
 
-afterAll(async () => {
-  await handler.close();
-  await db.end();
-});
+afterAll(() => closeSuite({ handler, db }));
 
 /** Newest first, ties broken by id (descending): the order listTasks promises. */
 const newestFirst = (tasks: Task[]) =>

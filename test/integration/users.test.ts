@@ -3,19 +3,13 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { encodeCursor } from '../../handlers/runtime/http.ts';
-import {
-  actingAs,
-  buildClaims,
-  createProxyEvent,
-  createTestHandler,
-  parseResult,
-  uniqueEmail,
-} from '../support/factories.ts';
+import { actingAs, buildClaims, createProxyEvent, parseResult, uniqueEmail } from '../support/factories.ts';
 import {
   allPages,
+  closeSuite,
   countTasks,
   createdTask,
-  openDatabase,
+  openSuite,
   type Problem,
   registeredCaller,
   type User,
@@ -26,14 +20,10 @@ let handler: ApiHandler;
 let db: pg.Pool;
 
 beforeAll(() => {
-  handler = createTestHandler();
-  db = openDatabase();
+  ({ handler, db } = openSuite());
 });
 
-afterAll(async () => {
-  await handler.close();
-  await db.end();
-});
+afterAll(() => closeSuite({ handler, db }));
 
 const usersWithSub = async (sub: string | undefined) =>
   (await db.query('SELECT id FROM users WHERE cognito_sub = $1', [sub])).rows.length;

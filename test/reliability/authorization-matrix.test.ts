@@ -7,11 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OperationId, operations } from '../../generated/operations.ts';
 import { createContract } from '../support/contract.ts';
-import { createTestHandler } from '../support/factories.ts';
-import { createTask, openDatabase, ownedRows, registerUser, type ServedApi, serve } from './support/api.ts';
+import { closeServedSuite, createTask, ownedRows, registerUser, type ServedApi, serveSuite } from './support/api.ts';
 import { jsonRequest } from './support/http.ts';
 
 type Actor = 'anonymous' | 'owner' | 'other user' | 'admin';
@@ -138,14 +137,10 @@ let api: ServedApi;
 let db: pg.Pool;
 
 beforeAll(async () => {
-  api = await serve(createTestHandler());
-  db = openDatabase(inject('databaseUrl'));
+  ({ api, db } = await serveSuite());
 });
 
-afterAll(async () => {
-  await api.close();
-  await db.end();
-});
+afterAll(() => closeServedSuite({ api, db }));
 
 describe('the matrix', () => {
   it('has a line for every operation of the spec', () => {

@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localSubject } from '../../scripts/local/identity.ts';
 import { createContract } from '../support/contract.ts';
+import { openDatabase } from '../support/database.ts';
 import { createTestHandler, uniqueEmail } from '../support/factories.ts';
-import { createTask, openDatabase, registerUser, type ServedApi, serve, tokenFor } from './support/api.ts';
+import { createTask, registerUser, type ServedApi, serve, tokenFor } from './support/api.ts';
 import { jsonRequest, type RawResponse } from './support/http.ts';
 
 const contract = createContract();
@@ -19,7 +20,7 @@ let db: pg.Pool;
 beforeAll(async () => {
   // 50 sockets: every request of a burst is on the wire at the same time.
   api = await serve(createTestHandler(), { maxSockets: 50 });
-  db = openDatabase(inject('databaseUrl'));
+  db = openDatabase();
 });
 
 afterAll(async () => {

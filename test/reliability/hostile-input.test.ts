@@ -9,17 +9,16 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContract } from '../support/contract.ts';
-import { createTestHandler } from '../support/factories.ts';
 import {
+  closeServedSuite,
   createTask,
-  openDatabase,
   ownedRows,
   type RegisteredUser,
   registerUser,
   type ServedApi,
-  serve,
+  serveSuite,
 } from './support/api.ts';
 import {
   type HostileRequest,
@@ -40,14 +39,10 @@ let api: ServedApi;
 let db: pg.Pool;
 
 beforeAll(async () => {
-  api = await serve(createTestHandler());
-  db = openDatabase(inject('databaseUrl'));
+  ({ api, db } = await serveSuite());
 });
 
-afterAll(async () => {
-  await api.close();
-  await db.end();
-});
+afterAll(() => closeServedSuite({ api, db }));
 
 /** Three registered users (one an administrator) with a task each: the rows the hostile requests aim at. */
 async function registeredWorld() {

@@ -8,19 +8,19 @@
  */
 import { createHmac, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OperationId, operations } from '../../generated/operations.ts';
 import { idTokenClaims, localIssuer, localPool, signJwt } from '../../scripts/local/identity.ts';
 import { createContract } from '../support/contract.ts';
 import { createProxyEvent, createTestHandler, parseResult, uniqueEmail } from '../support/factories.ts';
 import {
+  closeServedSuite,
   createTask,
   keys,
-  openDatabase,
   ownedRows,
   registerUser,
   type ServedApi,
-  serve,
+  serveSuite,
   tokenFor,
 } from './support/api.ts';
 import { jsonRequest } from './support/http.ts';
@@ -118,14 +118,10 @@ let api: ServedApi;
 let db: pg.Pool;
 
 beforeAll(async () => {
-  api = await serve(createTestHandler());
-  db = openDatabase(inject('databaseUrl'));
+  ({ api, db } = await serveSuite());
 });
 
-afterAll(async () => {
-  await api.close();
-  await db.end();
-});
+afterAll(() => closeServedSuite({ api, db }));
 
 describe('every secured operation', () => {
   it('is covered by a request below', () => {

@@ -4,7 +4,7 @@
  * users own, to prove that a run of requests changed nothing.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { ApiHandler } from '../../../handlers/runtime/api-handler.ts';
 import { type LocalGateway, startLocalGateway, type ThrottleSettings } from '../../../scripts/local/gateway.ts';
 import {
@@ -14,7 +14,8 @@ import {
   loadLocalKeySet,
   localSubject,
 } from '../../../scripts/local/identity.ts';
-import { uniqueEmail } from '../../support/factories.ts';
+import { openDatabase } from '../../support/database.ts';
+import { createTestHandler, uniqueEmail } from '../../support/factories.ts';
 import { createHttpClient, type HttpClient, jsonRequest } from './http.ts';
 
 export const keys: LocalKeySet = loadLocalKeySet();
@@ -114,4 +115,13 @@ export async function ownedRows(db: pg.Pool | pg.Client, users: Array<{ id: stri
 }
 
 /** A pool on the test database for assertions that look at rows directly. */
-export const openDatabase = (url: string) => new pg.Pool({ connectionString: url, max: 2 });
+
+/** The API behind a local gateway on the test database, and a pool on that database: one file's setup. */
+export async function serveSuite(): Promise<{ api: ServedApi; db: pg.Pool }> {
+  return { api: await serve(createTestHandler()), db: openDatabase() };
+}
+
+export async function closeServedSuite(suite: { api: ServedApi; db: pg.Pool }): Promise<void> {
+  await suite.api.close();
+  await suite.db.end();
+}
