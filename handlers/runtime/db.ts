@@ -108,8 +108,11 @@ export function createDatabase(
     created.on('error', (error) => log.warn('idle database connection failed', { error: describe(error) }));
     return created;
   };
-  pool = createPool();
-  pool.catch(() => undefined);
+  const replacePool = () => {
+    pool = createPool();
+    pool.catch(() => undefined);
+  };
+  replacePool();
 
   const unavailable = (error: unknown) =>
     new ServiceUnavailableError('The database is unavailable; retry shortly.', retryAfterSeconds, { cause: error });
@@ -117,15 +120,24 @@ export function createDatabase(
   /** Runs `work` with one retry after a failed login (rotation) and maps outages to 503. */
   const withRetry = async <T>(work: (p: pg.Pool) => Promise<T>): Promise<T> => {
     const used = pool;
+    let current: pg.Pool;
     try {
-      return await work(await used);
+      current = await used;
+    } catch (error) {
+      // The credentials could not be read (Secrets Manager unreachable, say): answer 503 and try
+      // again on the next request instead of keeping the failed pool for the life of the instance.
+      if (pool === used) replacePool();
+      throw unavailable(error);
+    }
+    try {
+      return await work(current);
     } catch (error) {
       if (isAuthenticationFailure(error) && config.secretArn) {
         // Concurrent requests fail on the same stale credentials: the first replaces the pool, all retry on it.
         if (pool === used) {
           log.warn('database login failed; re-reading the secret', { code: '28P01' });
           secrets.refresh(config.secretArn);
-          pool = createPool();
+          replacePool();
           used.then(endWhenDrained, () => undefined);
         }
         try {

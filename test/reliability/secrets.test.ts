@@ -171,6 +171,42 @@ describe('database password rotation', () => {
   );
 });
 
+describe('database secret unavailable', () => {
+  it('answers 503 while the secret cannot be read and recovers on the next request once it can', async () => {
+    // Arrange: the first reads fail, as when Secrets Manager cannot be reached.
+    const application = await createApplicationRole();
+    const store = createSecretStore();
+    store.put(databaseSecretArn, application.secretFor(application.password));
+    let failuresLeft = 2;
+    const flaky = createSecretReader(async (arn, stage) => {
+      if (failuresLeft > 0) {
+        failuresLeft -= 1;
+        throw new Error('connect ETIMEDOUT secretsmanager');
+      }
+      return store.reader.get(arn, stage);
+    });
+    const handler = createApiHandler({
+      handlers: operationHandlers,
+      config: () => loadConfig({ DB_SECRET_ARN: databaseSecretArn, DB_SSL: 'off' }),
+      secrets: flaky,
+      logSink: () => undefined,
+    });
+    const api = await serve(handler);
+
+    // Act
+    const during = await api.client.send(jsonRequest('GET', '/health'));
+    const after = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) after.push(await api.client.send(jsonRequest('GET', '/health')));
+    await api.close();
+
+    // Assert
+    contract.check('getHealth', during);
+    expect(during.status).toBe(503);
+    expect(during.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(after.at(-1)?.status).toBe(200);
+  });
+});
+
 describe('origin verify', () => {
   const origin = {
     current: secretValue('origin-current'),
