@@ -8,7 +8,7 @@ import { type OperationId, operations } from '#generated/operations.ts';
 import { type Config, loadConfig } from './config.ts';
 import type { OperationContext, OperationHandlers } from './context.ts';
 import { createDatabase, type Database } from './db.ts';
-import { UnauthorizedError } from './errors.ts';
+import { HttpError, ServiceUnavailableError, UnauthorizedError } from './errors.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { originVerifyHeader, verifyOrigin } from './origin-verify.ts';
 import { principalFromClaims } from './principal.ts';
@@ -62,7 +62,19 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     let response: APIGatewayProxyResult;
     try {
       if (config.originVerifySecretArn) {
-        await verifyOrigin(config.originVerifySecretArn, headerMap(event)[originVerifyHeader], secrets);
+        await verifyOrigin(config.originVerifySecretArn, headerMap(event)[originVerifyHeader], secrets).catch(
+          (error: unknown) => {
+            if (error instanceof HttpError) throw error;
+            // Secrets Manager did not answer: a passing outage, not a rejected caller.
+            throw new ServiceUnavailableError(
+              'The origin check cannot read its secret; retry shortly.',
+              config.retryAfterSeconds,
+              {
+                cause: error,
+              },
+            );
+          },
+        );
       }
       // Routed before validation, so a request rejected as invalid is still logged under its operation.
       const route = routeOf(event);
