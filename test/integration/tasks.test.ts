@@ -367,6 +367,28 @@ describe('createTask', () => {
     expect(await countTasks(db, second.id)).toBe(1);
   });
 
+  it('when an Idempotency-Key is older than 24 hours, forgets it and the caller’s other expired keys, and creates anew', async () => {
+    // Arrange
+    const owner = await registeredCaller(handler, 'expired-key');
+    const key = randomUUID();
+    const first = await owner.call<Task>('POST', '/tasks', { headers: { 'Idempotency-Key': key }, body: buildTask() });
+    await db.query(
+      `INSERT INTO idempotency_keys (scope, operation_id, key, fingerprint, response, created_at)
+       VALUES ($1, 'createTask', 'stale-other-key', 'x', '{}', now() - interval '25 hours')`,
+      [owner.id],
+    );
+    await db.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE scope = $1", [owner.id]);
+
+    // Act
+    const retry = await owner.call<Task>('POST', '/tasks', { headers: { 'Idempotency-Key': key }, body: buildTask() });
+    const { rows } = await db.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE scope = $1', [owner.id]);
+
+    // Assert
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).not.toBe(first.body.id);
+    expect(rows.map((row) => row.key)).toEqual([key]);
+  });
+
   it('when the caller has not registered, returns 403 and creates nothing', async () => {
     // Arrange
     const stranger = actingAs(handler, uniqueEmail('stranger'));
