@@ -8,25 +8,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { operationHandlers } from '../handlers/operation-handlers.ts';
 import { createApiHandler } from '../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../handlers/runtime/config.ts';
-import { migrateDatabase, type RunningPostgres, startEmbeddedPostgres } from './local/database.ts';
+import { createDatabase, migrateDatabase, type RunningPostgres, startEmbeddedPostgres } from './local/database.ts';
 import { startLocalGateway } from './local/gateway.ts';
 import { createLocalVerifier } from './local/identity.ts';
 import { seedDemoData } from './local/seed.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 3000);
-
-async function ensureDatabase(postgres: RunningPostgres, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: postgres.url });
-  await client.connect();
-  const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  await client.end();
-  return rowCount ? postgres.url.replace(/\/postgres$/, `/${name}`) : postgres.createDatabase(name);
-}
 
 function buildDocsIfStale(): void {
   const docs = path.join(root, 'docs', 'index.html');
@@ -47,7 +38,7 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     console.log('Starting the embedded PostgreSQL 17 (data in .local/postgres)…');
     postgres = await startEmbeddedPostgres({ dataDir: path.join(root, '.local', 'postgres') });
-    databaseUrl = await ensureDatabase(postgres, 'taskboard');
+    databaseUrl = await createDatabase(postgres.url, 'taskboard', { ifMissing: true });
   }
   const applied = await migrateDatabase(databaseUrl);
   if (applied.length > 0) console.log(`Applied migrations: ${applied.join(', ')}`);

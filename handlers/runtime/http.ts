@@ -76,3 +76,33 @@ export function toPage<Row extends { cursor: Cursor }, Item>(
   const last = page.at(-1);
   return { items: page.map(item), nextCursor: rows.length > limit && last ? encodeCursor(last.cursor) : null };
 }
+
+/** A compiled OpenAPI path template: `/tasks/{taskId}` → a regex capturing `taskId`. */
+export interface PathPattern {
+  pattern: RegExp;
+  parameterNames: string[];
+  /** Characters outside `{…}`: more literal text is the more specific template. */
+  literalLength: number;
+}
+
+/** Compiles a path template (trailing slash allowed); order templates by `literalLength`, longest first. */
+export function compilePathTemplate(template: string): PathPattern {
+  const parameterNames: string[] = [];
+  const source = template
+    .split('/')
+    .map((segment) => {
+      const name = /^\{(.+)\}$/.exec(segment)?.[1];
+      if (!name) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      parameterNames.push(name);
+      return '([^/]+)';
+    })
+    .join('/');
+  return {
+    pattern: new RegExp(`^${source}/?$`),
+    parameterNames,
+    literalLength: template.replace(/\{[^}]+\}/g, '').length,
+  };
+}
+
+/** Sorts compiled templates so a literal segment wins over a parameter (`/users/me` before `/users/{userId}`). */
+export const mostSpecificFirst = (a: PathPattern, b: PathPattern): number => b.literalLength - a.literalLength;

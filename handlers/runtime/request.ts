@@ -14,6 +14,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from './errors.ts';
+import { compilePathTemplate, mostSpecificFirst, type PathPattern } from './http.ts';
 
 export interface ParsedRequest {
   operationId: OperationId;
@@ -23,39 +24,24 @@ export interface ParsedRequest {
   body: unknown;
 }
 
-interface Route {
+interface Route extends PathPattern {
   operationId: OperationId;
   method: string;
-  pattern: RegExp;
-  parameterNames: string[];
 }
 
 /**
  * The spec's path templates (from generated/operations.ts), compiled once at cold start: a general
  * router (openapi-backend's) rebuilt its operation list and a regex per path on every request and
- * brought lodash and qs into the bundle (see bench/results.md). Ordered by the length of their
- * literal part, longest first, so a literal segment wins over a parameter (`/users/me` before
- * `/users/{userId}`) and an exact path over any template; trailing slashes are ignored.
+ * brought lodash and qs into the bundle (see bench/results.md). Most specific first, so a literal
+ * segment wins over a parameter and an exact path over any template.
  */
 const routes: Route[] = Object.entries(operations)
-  .map(([operationId, { method, path }]) => {
-    const parameterNames: string[] = [];
-    const source = path
-      .split('/')
-      .map((segment) => {
-        const name = /^\{(.+)\}$/.exec(segment)?.[1];
-        if (!name) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        parameterNames.push(name);
-        return '([^/]+)';
-      })
-      .join('/');
-    return {
-      route: { operationId: operationId as OperationId, method, pattern: new RegExp(`^${source}$`), parameterNames },
-      literalLength: path.replace(/\{[^}]+\}/g, '').length,
-    };
-  })
-  .sort((a, b) => b.literalLength - a.literalLength)
-  .map(({ route }) => route);
+  .map(([operationId, { method, path }]) => ({
+    operationId: operationId as OperationId,
+    method,
+    ...compilePathTemplate(path),
+  }))
+  .sort(mostSpecificFirst);
 
 /** The path as routed: trimmed, with a leading slash and without trailing ones. */
 function normalisePath(path: string): string {

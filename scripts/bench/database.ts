@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrateDatabase, startEmbeddedPostgres } from '#local/database.ts';
+import { createDatabase, dropDatabase, migrateDatabase, startEmbeddedPostgres } from '#local/database.ts';
 import { localSubject } from '#local/identity.ts';
 
 /** A migrated database of the bench, with the bench's own connection to it. */
@@ -48,18 +48,16 @@ export async function openBenchServer(serverUrl: string | undefined): Promise<Be
       : `PostgreSQL ${version} from DATABASE_URL (throw-away databases taskboard_bench_*_${suffix}, server settings as configured)`,
     async createDatabase(label) {
       const name = `taskboard_bench_${label}_${suffix}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      await migrateDatabase(url.toString());
-      const client = await connect(url.toString());
+      const url = await createDatabase(adminUrl, name);
+      await migrateDatabase(url);
+      const client = await connect(url);
       created.push({ name, client });
-      return { url: url.toString(), client };
+      return { url, client };
     },
     async close() {
       for (const { name, client } of created) {
         await client.end();
-        if (!postgres) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        if (!postgres) await dropDatabase(adminUrl, name);
       }
       await admin.end();
       await postgres?.stop();

@@ -147,10 +147,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   return {
     url: url('postgres'),
     port,
-    async createDatabase(name) {
-      await server.createDatabase(name);
-      return url(name);
-    },
+    createDatabase: (name) => createDatabase(url('postgres'), name),
     async stop(stopOptions = {}) {
       if (stopOptions.keepData) return server.pause();
       await server.stop();
@@ -158,6 +155,40 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     },
     restart: () => server.start(),
   };
+}
+
+/** The connection string for database `name` on the server `serverUrl` points at. */
+export function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates database `name` on the server `serverUrl` points at (unless `ifMissing` and it exists)
+ * and returns its connection string. `name` must be a plain identifier.
+ */
+export async function createDatabase(serverUrl: string, name: string, options: { ifMissing?: boolean } = {}) {
+  await onServer(serverUrl, async (client) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount || !options.ifMissing) await client.query(`CREATE DATABASE ${name}`);
+  });
+  return databaseUrl(serverUrl, name);
+}
+
+/** Drops database `name` on the server `serverUrl` points at, closing its sessions. */
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  await onServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
 /** Applies every migration in migrations/ that has not been applied yet. */

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { compilePathTemplate, mostSpecificFirst, type PathPattern } from '../../handlers/runtime/http.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -62,10 +63,8 @@ interface Integration {
   responses?: Record<string, { statusCode: string; responseParameters?: Record<string, string> }>;
 }
 
-interface Route {
+interface Route extends PathPattern {
   template: string;
-  pattern: RegExp;
-  parameterNames: string[];
   methods: Record<string, { secured: boolean; integration: Integration }>;
 }
 
@@ -77,16 +76,6 @@ interface GatewayDefinition {
 
 function compileRoutes(definition: GatewayDefinition): Route[] {
   const routes = Object.entries(definition.paths).map(([template, item]) => {
-    const parameterNames: string[] = [];
-    const source = template
-      .split('/')
-      .map((segment) => {
-        const parameter = /^\{(.+)\}$/.exec(segment);
-        if (!parameter?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        parameterNames.push(parameter[1]);
-        return '([^/]+)';
-      })
-      .join('/');
     const methods = Object.fromEntries(
       Object.entries(item).map(([method, operation]) => [
         method.toUpperCase(),
@@ -96,10 +85,10 @@ function compileRoutes(definition: GatewayDefinition): Route[] {
         },
       ]),
     );
-    return { template, pattern: new RegExp(`^${source}/?$`), parameterNames, methods };
+    return { template, ...compilePathTemplate(template), methods };
   });
   // Like API Gateway, a literal segment wins over a path parameter (/users/me before /users/{userId}).
-  return routes.sort((a, b) => a.parameterNames.length - b.parameterNames.length);
+  return routes.sort(mostSpecificFirst);
 }
 
 /** Token bucket, as API Gateway's stage throttling. */

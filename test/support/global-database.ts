@@ -4,9 +4,14 @@
  * in which case a throw-away database is created there and dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { migrateDatabase, type RunningPostgres, startEmbeddedPostgres } from '../../scripts/local/database.ts';
+import {
+  createDatabase,
+  dropDatabase,
+  migrateDatabase,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from '../../scripts/local/database.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,23 +20,6 @@ declare module 'vitest' {
     /** A second, empty database on the same server (no migrations): queries fail there, for 500 paths. */
     unmigratedDatabaseUrl: string;
   }
-}
-
-async function createDatabase(serverUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await client.end();
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
