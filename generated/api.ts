@@ -87,14 +87,17 @@ export interface paths {
         /**
          * Replace a user's editable fields
          * @description Self or administrator. `name` is required; an omitted `phoneNumber` is cleared; an omitted `role`
-         *     is kept. Only an administrator may change `role` (403 otherwise). Send the `ETag` you read as
-         *     `If-Match` to avoid overwriting someone else's change.
+         *     is kept. Only an administrator may change `role` (403 otherwise), and the last administrator may
+         *     not give the role up (409). Send the `ETag` you read as `If-Match` to avoid overwriting someone
+         *     else's change (412).
          */
         put: operations["updateUser"];
         post?: never;
         /**
          * Delete a user and their tasks
-         * @description Self or administrator. Deletes the profile and every task the user owns, in one transaction.
+         * @description Self or administrator. Deletes the profile, every task the user owns and their Idempotency-Keys,
+         *     in one statement. The last administrator may not delete themselves (409). With `If-Match`, only
+         *     if the profile still has that `ETag` (412 otherwise).
          */
         delete: operations["deleteUser"];
         options?: never;
@@ -146,7 +149,8 @@ export interface paths {
         post?: never;
         /**
          * Delete a task
-         * @description Deletes one of the caller's tasks (any task for an administrator).
+         * @description Deletes one of the caller's tasks (any task for an administrator). With `If-Match`, only if the
+         *     task still has that `ETag` (412 otherwise).
          */
         delete: operations["deleteTask"];
         options?: never;
@@ -348,8 +352,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The resource still has the `ETag` sent as `If-None-Match`; the copy you hold is current. No body. */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
         /** @description No such resource — or it belongs to another user. */
         NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request conflicts with the current state, for example it would leave no administrator. */
+        Conflict: {
             headers: {
                 [name: string]: unknown;
             };
@@ -406,7 +427,12 @@ export interface components {
         IdempotencyKey: string;
         /** @description The user's id. */
         UserId: string;
-        /** @description The `ETag` you read. The update happens only if the resource still has it (412 otherwise). */
+        /**
+         * @description The `ETag` you hold (a list, or `*`). If the resource still has it, the answer is 304 with no body:
+         *     your copy is current.
+         */
+        IfNoneMatch: string;
+        /** @description The `ETag` you read (a list of them, or `*`). The write happens only if the resource still has one of them (412 otherwise). */
         IfMatch: string;
         /** @description Only tasks with this status. */
         TaskStatusFilter: components["schemas"]["TaskStatus"];
@@ -555,7 +581,13 @@ export interface operations {
     getUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` you hold (a list, or `*`). If the resource still has it, the answer is 304 with no body:
+                 *     your copy is current.
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description The user's id. */
                 userId: components["parameters"]["UserId"];
@@ -574,6 +606,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -587,7 +620,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` you read. The update happens only if the resource still has it (412 otherwise). */
+                /** @description The `ETag` you read (a list of them, or `*`). The write happens only if the resource still has one of them (412 otherwise). */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
@@ -616,6 +649,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -627,7 +661,10 @@ export interface operations {
     deleteUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` you read (a list of them, or `*`). The write happens only if the resource still has one of them (412 otherwise). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The user's id. */
                 userId: components["parameters"]["UserId"];
@@ -647,6 +684,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -731,7 +770,13 @@ export interface operations {
     getTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` you hold (a list, or `*`). If the resource still has it, the answer is 304 with no body:
+                 *     your copy is current.
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description The task's id. */
                 taskId: components["parameters"]["TaskId"];
@@ -750,6 +795,7 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -762,7 +808,10 @@ export interface operations {
     deleteTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` you read (a list of them, or `*`). The write happens only if the resource still has one of them (412 otherwise). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description The task's id. */
                 taskId: components["parameters"]["TaskId"];
@@ -782,6 +831,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -791,7 +841,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` you read. The update happens only if the resource still has it (412 otherwise). */
+                /** @description The `ETag` you read (a list of them, or `*`). The write happens only if the resource still has one of them (412 otherwise). */
                 "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {

@@ -8,13 +8,13 @@ export const operations = {
   listUsers: { method: 'GET', path: '/users', secured: true, hasBody: false, headers: [], successStatuses: [200] },
   registerUser: { method: 'POST', path: '/users', secured: true, hasBody: false, headers: ['Idempotency-Key'], successStatuses: [200, 201] },
   getCurrentUser: { method: 'GET', path: '/users/me', secured: true, hasBody: false, headers: [], successStatuses: [200] },
-  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, headers: [], successStatuses: [200] },
+  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, headers: ['If-None-Match'], successStatuses: [200, 304] },
   updateUser: { method: 'PUT', path: '/users/{userId}', secured: true, hasBody: true, headers: ['If-Match'], successStatuses: [200] },
-  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, headers: [], successStatuses: [204] },
+  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, headers: ['If-Match'], successStatuses: [204] },
   listTasks: { method: 'GET', path: '/tasks', secured: true, hasBody: false, headers: [], successStatuses: [200] },
   createTask: { method: 'POST', path: '/tasks', secured: true, hasBody: true, headers: ['Idempotency-Key'], successStatuses: [201] },
-  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: [], successStatuses: [200] },
-  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: [], successStatuses: [204] },
+  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: ['If-None-Match'], successStatuses: [200, 304] },
+  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: ['If-Match'], successStatuses: [204] },
   updateTask: { method: 'PATCH', path: '/tasks/{taskId}', secured: true, hasBody: true, headers: ['If-Match'], successStatuses: [200] },
 } as const;
 
@@ -23,14 +23,14 @@ export type OperationId = keyof typeof operations;
 /** CORS headers every response carries: the request headers the spec documents may be sent, its response headers read. */
 export const corsHeaders = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Headers': 'Authorization,Content-Type,Idempotency-Key,If-Match',
+  'Access-Control-Allow-Headers': 'Authorization,Content-Type,Idempotency-Key,If-None-Match,If-Match',
   'Access-Control-Expose-Headers': 'ETag,Location,Retry-After'
 } as const;
 
 type Parameters<Op extends OperationId> = Operations[Op]['parameters'];
 type Present<T> = [NonNullable<T>] extends [never] ? Record<string, never> : NonNullable<T>;
 type JsonContent<T> = T extends { content: { 'application/json': infer Body } } ? Body : undefined;
-type SuccessStatus<Op extends OperationId> = Extract<keyof Operations[Op]['responses'], 200 | 201 | 202 | 204>;
+type SuccessStatus<Op extends OperationId> = Extract<keyof Operations[Op]['responses'], 200 | 201 | 202 | 204 | 304>;
 type DocumentedHeaders<R> = R extends { headers: infer H }
   ? { [K in keyof H as string extends K ? never : K]: string }
   : Record<string, never>;

@@ -63,7 +63,7 @@ function operationsModule(document: OpenApiDocument): string {
       .filter((parameter) => parameter.in === 'header')
       .map((parameter) => `'${parameter.name}'`);
     const successStatuses = Object.keys(operation.responses)
-      .filter((status) => status.startsWith('2'))
+      .filter((status) => status.startsWith('2') || status === '304')
       .map(Number);
     return `  ${operationId}: { method: '${method.toUpperCase()}', path: '${route}', secured: ${secured}, hasBody: ${operation.requestBody !== undefined}, headers: [${headers.join(', ')}], successStatuses: [${successStatuses.join(', ')}] },`;
   });
@@ -83,7 +83,7 @@ export const corsHeaders = ${JSON.stringify(corsHeaders(document), null, 2).repl
 type Parameters<Op extends OperationId> = Operations[Op]['parameters'];
 type Present<T> = [NonNullable<T>] extends [never] ? Record<string, never> : NonNullable<T>;
 type JsonContent<T> = T extends { content: { 'application/json': infer Body } } ? Body : undefined;
-type SuccessStatus<Op extends OperationId> = Extract<keyof Operations[Op]['responses'], 200 | 201 | 202 | 204>;
+type SuccessStatus<Op extends OperationId> = Extract<keyof Operations[Op]['responses'], 200 | 201 | 202 | 204 | 304>;
 type DocumentedHeaders<R> = R extends { headers: infer H }
   ? { [K in keyof H as string extends K ? never : K]: string }
   : Record<string, never>;

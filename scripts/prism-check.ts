@@ -83,7 +83,7 @@ async function startUpstream(databaseUrl: string, options: { throttle?: Throttle
         ...(edgeOnly ? { ORIGIN_VERIFY_SECRET_ARN: originVerifySecretArn } : {}),
       }),
     logSink: () => undefined,
-    ...(edgeOnly ? { secrets: createSecretReader(async () => 'only-cloudfront-knows') } : {}),
+    ...(edgeOnly ? { secrets: createSecretReader({ fetch: async () => 'only-cloudfront-knows' }) } : {}),
   });
   const gateway: LocalGateway = await startLocalGateway({
     handler,

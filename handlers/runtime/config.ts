@@ -13,13 +13,15 @@ export interface DatabaseConfig {
   secretArn: string | undefined;
   /** Overrides the secret's host, e.g. an RDS Proxy endpoint. */
   host: string | undefined;
-  /** Schema to put first on the search path (deployed: the application schema the app user owns). */
-  schema: string | undefined;
   /** Verify the server certificate (RDS CA bundle via NODE_EXTRA_CA_CERTS on Lambda). */
   ssl: boolean;
   poolMax: number;
   connectionTimeoutMs: number;
   statementTimeoutMs: number;
+  /** A connection idle (or frozen) at least this long is checked before it carries a statement. */
+  idleCheckMs: number;
+  /** How long that check waits for an answer before the connection is replaced. */
+  idleCheckTimeoutMs: number;
 }
 
 export interface Config {
@@ -68,13 +70,6 @@ function arn(env: Env, name: string): string | undefined {
   return raw;
 }
 
-function identifier(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new ConfigError(name, 'must be a lower-case SQL identifier');
-  return raw;
-}
-
 /** Reads the configuration from the environment; throws a ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const url = env.DATABASE_URL || undefined;
@@ -87,12 +82,13 @@ export function loadConfig(env: Env = process.env): Config {
       url,
       secretArn,
       host: env.DB_HOST || undefined,
-      schema: identifier(env, 'DB_SCHEMA'),
       ssl: oneOf(env, 'DB_SSL', ['on', 'off'], secretArn ? 'on' : 'off') === 'on',
       // One connection per warm Lambda instance; a local process serves many requests at once.
       poolMax: integer(env, 'DB_POOL_MAX', onLambda ? 1 : 10, 1, 100),
       connectionTimeoutMs: integer(env, 'DB_CONNECTION_TIMEOUT_MS', 3000, 100, 60_000),
       statementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 5000, 100, 60_000),
+      idleCheckMs: integer(env, 'DB_IDLE_CHECK_MS', 5000, 0, 3_600_000),
+      idleCheckTimeoutMs: integer(env, 'DB_IDLE_CHECK_TIMEOUT_MS', 500, 50, 10_000),
     },
     originVerifySecretArn: arn(env, 'ORIGIN_VERIFY_SECRET_ARN'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),

@@ -1,7 +1,15 @@
 /**
- * The database: one small `pg` pool per process, parameterised queries, transactions, and the
- * mapping of connection failures to 503 (with Retry-After), of a rotated password to one re-read
- * of the secret and one retry, and of values PostgreSQL refuses as data to 400.
+ * The database: one small `pg` pool per process, one parameterised statement per call, and the
+ * conditions a Lambda instance lives in:
+ * - a connection that sat idle (or frozen: the idle time is read from the wall clock, because timers
+ *   do not run while an instance is frozen) is checked with an empty query under a short deadline
+ *   before it carries a statement, and replaced if it does not answer;
+ * - a statement that provably never left the process (the connection was already gone) is retried
+ *   once on a fresh connection; one that may have reached the server is not — it answers 503;
+ * - nothing in the startup packet but what RDS Proxy accepts (no `options`), and no session state:
+ *   `search_path` and the timeouts come from the role;
+ * - a rotated password is one re-read of the secret and one retry; outages are 503 with Retry-After;
+ *   values PostgreSQL refuses as data are 400.
  */
 import pg from 'pg';
 import type { DatabaseConfig } from './config.ts';
@@ -11,15 +19,23 @@ import type { SecretReader } from './secrets.ts';
 
 export type Row = Record<string, unknown>;
 
-/** What repositories use: a query runner. Inside `transaction`, the same interface runs on one connection. */
+/** What repositories use: one statement, its rows. */
 export interface Queryable {
   query<R extends Row = Row>(text: string, values?: unknown[]): Promise<R[]>;
 }
 
 export interface Database extends Queryable {
-  /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   end(): Promise<void>;
+}
+
+export interface DatabaseDependencies {
+  log: Logger;
+  secrets: SecretReader;
+  retryAfterSeconds: number;
+  /** Wall-clock milliseconds; frozen time counts as idle time. */
+  now?: () => number;
+  /** Sees every statement the pool sends (health pings included): statement-count tests. */
+  onStatement?: (text: string) => void;
 }
 
 interface DatabaseSecret {
@@ -43,19 +59,31 @@ const unavailableCodes = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
   '57014', // query_canceled (statement timeout)
+  '55P03', // lock_not_available (lock_timeout)
+  '40P01', // deadlock_detected: one of the two is rolled back; a retry succeeds
+  '25P03', // idle_in_transaction_session_timeout
+  '57P05', // idle_session_timeout
 ]);
+
+const codeOf = (error: unknown): string | undefined => (error as { code?: string } | undefined)?.code;
 
 /** Whether an error means "the database is not reachable right now" rather than a bug. */
 export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code;
+  const code = codeOf(error);
   if (code && (unavailableCodes.has(code) || code.startsWith('08'))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|connection error|not queryable/i.test(
     error.message,
   );
 }
 
-const isAuthenticationFailure = (error: unknown) => (error as { code?: string }).code === '28P01';
+const isAuthenticationFailure = (error: unknown) => codeOf(error) === '28P01';
+
+/**
+ * pg refuses a statement on a client whose connection has already failed or ended, before writing
+ * anything: such a statement provably never ran, so it may be retried on a fresh connection.
+ */
+const neverSent = (error: unknown) => error instanceof Error && /is not queryable/.test(error.message);
 
 /**
  * Data exceptions a validated request can still provoke, because PostgreSQL is stricter than the
@@ -63,14 +91,13 @@ const isAuthenticationFailure = (error: unknown) => (error as { code?: string })
  * timestamp (22007), a coerced `limit` of Infinity (22P02). They are the client's bad input: 400, not 500.
  */
 const rejectedValueCodes = new Set(['22001', '22007', '22008', '22021', '22P02', '22P05']);
-const isRejectedValue = (error: unknown) => rejectedValueCodes.has((error as { code?: string }).code ?? '');
+const isRejectedValue = (error: unknown) => rejectedValueCodes.has(codeOf(error) ?? '');
 
 /** Creates the process's pool. Credentials come from `url`, or from the secret (re-read after a failed login). */
-export function createDatabase(
-  config: DatabaseConfig,
-  dependencies: { log: Logger; secrets: SecretReader; retryAfterSeconds: number },
-): Database {
+export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDependencies): Database {
   const { log, secrets, retryAfterSeconds } = dependencies;
+  const now = dependencies.now ?? Date.now;
+  const onStatement = dependencies.onStatement;
   const secret = async (): Promise<DatabaseSecret> => {
     if (!config.secretArn) throw new Error('No database secret configured');
     const raw = await secrets.get(config.secretArn);
@@ -78,15 +105,11 @@ export function createDatabase(
     return JSON.parse(raw) as DatabaseSecret;
   };
 
-  const poolConfig: pg.PoolConfig = {
-    max: config.poolMax,
-    connectionTimeoutMillis: config.connectionTimeoutMs,
-    idleTimeoutMillis: 60_000,
-    statement_timeout: config.statementTimeoutMs,
-    query_timeout: config.statementTimeoutMs + 1000,
-    application_name: 'taskboard-api',
-    ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
-  };
+  /** When each idle client was last given back; a client absent here is fresh. */
+  const idleSince = new WeakMap<pg.PoolClient, number>();
+  /** Clients whose connection failed or ended while nobody used them. */
+  const dead = new WeakSet<pg.PoolClient>();
+
   let pool: Promise<pg.Pool>;
   const createPool = async (): Promise<pg.Pool> => {
     const connection: pg.PoolConfig = config.url
@@ -100,11 +123,23 @@ export function createDatabase(
           password: async () => (await secret()).password,
         }));
     const created = new pg.Pool({
-      ...poolConfig,
+      max: config.poolMax,
+      connectionTimeoutMillis: config.connectionTimeoutMs,
+      // Frees connections of a long-lived local process; on Lambda, timers stop while frozen, so the
+      // idle check at checkout (not this timer) is what protects a thawed instance.
+      idleTimeoutMillis: 60_000,
+      statement_timeout: config.statementTimeoutMs,
+      query_timeout: config.statementTimeoutMs + 1000,
+      application_name: 'taskboard-api',
       ...connection,
       ...(config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
     });
-    // An idle client's connection dying (database restart) must not crash the process.
+    created.on('connect', (client) => {
+      // A client's connection may die at any time, checked out or not: without a listener that is an
+      // uncaught 'error' that kills the process. Marked dead, it is discarded at its next checkout.
+      client.on('error', () => dead.add(client));
+      client.on('end', () => dead.add(client));
+    });
     created.on('error', (error) => log.warn('idle database connection failed', { error: describe(error) }));
     return created;
   };
@@ -117,8 +152,59 @@ export function createDatabase(
   const unavailable = (error: unknown) =>
     new ServiceUnavailableError('The database is unavailable; retry shortly.', retryAfterSeconds, { cause: error });
 
-  /** Runs `work` with one retry after a failed login (rotation) and maps outages to 503. */
-  const withRetry = async <T>(work: (p: pg.Pool) => Promise<T>): Promise<T> => {
+  /** Whether an idle client still answers: an empty query, bounded by the idle-check deadline. */
+  const answers = async (client: pg.PoolClient): Promise<boolean> => {
+    onStatement?.('');
+    try {
+      await client.query({ text: '', query_timeout: config.idleCheckTimeoutMs } as pg.QueryConfig);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  /** A client fit to carry a statement: dead ones are dropped, long-idle ones checked first. */
+  const checkout = async (current: pg.Pool): Promise<pg.PoolClient> => {
+    // Each pass destroys one unfit client, so at most `poolMax` passes precede a fresh connection.
+    for (let pass = 0; pass <= config.poolMax; pass += 1) {
+      const client = await current.connect();
+      const since = idleSince.get(client);
+      idleSince.delete(client);
+      if (dead.has(client)) {
+        client.release(true);
+        continue;
+      }
+      if (since !== undefined && now() - since >= config.idleCheckMs && !(await answers(client))) {
+        log.info('replacing a database connection that did not answer after idling', { idleMs: now() - since });
+        client.release(true);
+        continue;
+      }
+      return client;
+    }
+    throw new Error('No database connection could be checked out');
+  };
+
+  const run = async (current: pg.Pool, text: string, values: unknown[] | undefined): Promise<Row[]> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const client = await checkout(current);
+      onStatement?.(text);
+      try {
+        const result = await client.query(text, values);
+        idleSince.set(client, now());
+        client.release();
+        return result.rows;
+      } catch (error) {
+        const broken = dead.has(client) || isUnavailable(error) || neverSent(error);
+        if (!broken) idleSince.set(client, now());
+        client.release(broken ? (error as Error) : undefined);
+        if (neverSent(error) && attempt === 1) continue;
+        throw error;
+      }
+    }
+  };
+
+  /** Runs `text` with one retry after a failed login (rotation) and maps outages to 503. */
+  const query = async (text: string, values?: unknown[]): Promise<Row[]> => {
     const used = pool;
     let current: pg.Pool;
     try {
@@ -130,10 +216,11 @@ export function createDatabase(
       throw unavailable(error);
     }
     try {
-      return await work(current);
+      return await run(current, text, values);
     } catch (error) {
       if (isAuthenticationFailure(error) && config.secretArn) {
-        // Concurrent requests fail on the same stale credentials: the first replaces the pool, all retry on it.
+        // Concurrent requests fail on the same stale credentials: the first replaces the pool, all
+        // retry on it. The secret reader bounds the re-reads, whatever the number of failed logins.
         if (pool === used) {
           log.warn('database login failed; re-reading the secret', { code: '28P01' });
           secrets.refresh(config.secretArn);
@@ -141,48 +228,19 @@ export function createDatabase(
           used.then(endWhenDrained, () => undefined);
         }
         try {
-          return await work(await pool);
+          return await run(await pool, text, values);
         } catch (retryError) {
-          throw isUnavailable(retryError) ? unavailable(retryError) : retryError;
+          throw isUnavailable(retryError) || isAuthenticationFailure(retryError) ? unavailable(retryError) : retryError;
         }
       }
-      if (isUnavailable(error)) {
-        // A fresh pool after an outage: ensure the next secret read is fresh too.
-        if (config.secretArn && !config.url) secrets.refresh(config.secretArn);
-        throw unavailable(error);
-      }
+      if (isUnavailable(error)) throw unavailable(error);
       if (isRejectedValue(error)) throw new BadRequestError('The request carries a value the database cannot store.');
       throw error;
     }
   };
 
   return {
-    query: (text, values) => withRetry(async (p) => (await p.query(text, values)).rows),
-    transaction: (work) =>
-      withRetry(async (p) => {
-        const client = await p.connect();
-        // A checked-out client has no pool listener: without this one, a connection the server ends
-        // between two statements (a database restart) would be an uncaught 'error' that kills the process.
-        let broken: Error | undefined;
-        const onError = (error: Error) => {
-          broken = error;
-        };
-        client.on('error', onError);
-        try {
-          await client.query('BEGIN');
-          const result = await work({ query: async (text, values) => (await client.query(text, values)).rows });
-          await client.query('COMMIT');
-          client.removeListener('error', onError);
-          client.release(broken);
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          client.removeListener('error', onError);
-          // A broken connection must not go back into the pool.
-          client.release(broken ?? (isUnavailable(error) ? (error as Error) : undefined));
-          throw error;
-        }
-      }),
+    query: query as Queryable['query'],
     end: async () => (await pool).end(),
   };
 }
@@ -197,5 +255,5 @@ function endWhenDrained(stale: pg.Pool): void {
 }
 
 function describe(error: Error): Record<string, unknown> {
-  return { name: error.name, message: error.message, code: (error as { code?: string }).code };
+  return { name: error.name, message: error.message, code: codeOf(error) };
 }

@@ -47,6 +47,12 @@ export class NotFoundError extends HttpError {
   }
 }
 
+export class ConflictError extends HttpError {
+  constructor(detail: string) {
+    super(409, 'Conflict', detail);
+  }
+}
+
 export class PreconditionFailedError extends HttpError {
   constructor(detail: string) {
     super(412, 'Precondition Failed', detail);
@@ -76,3 +82,7 @@ export class ServiceUnavailableError extends HttpError {
     super(503, 'Service Unavailable', detail, { 'Retry-After': String(retryAfterSeconds) }, options);
   }
 }
+
+/** The answer to a caller with a valid ID token who has no profile yet. */
+export const registerFirst = (): ForbiddenError =>
+  new ForbiddenError('Register first: POST /users creates your profile from your ID token.');

@@ -5,17 +5,33 @@ import { BadRequestError } from './errors.ts';
 /** A strong ETag for a row version. */
 export const etag = (version: number): string => `"${version}"`;
 
+/** The entity tags of an `If-Match` or `If-None-Match` list (RFC 9110 §13.1), weak ones marked; `*` is its own case. */
+function entityTags(header: string): Array<{ weak: boolean; version: number | undefined }> {
+  return header.split(',').map((candidate) => {
+    const match = /^\s*(W\/)?"([^"]*)"\s*$/.exec(candidate);
+    const opaque = match?.[2];
+    return {
+      weak: match?.[1] !== undefined,
+      version: opaque !== undefined && /^\d{1,9}$/.test(opaque) ? Number(opaque) : undefined,
+    };
+  });
+}
+
 /**
- * The version an `If-Match` header asks for: undefined when absent or `*` (any version), -1 when
- * it names no version this API could have issued (so it can never match).
+ * The versions an `If-Match` header allows a write on: undefined when absent or `*` (any version);
+ * otherwise those of its strong tags (RFC 9110 §13.1.1 compares strongly), possibly none — a list
+ * of tags this API never issued matches no version, so the write answers 412.
  */
-export function expectedVersion(ifMatch: string | undefined): number | undefined {
+export function ifMatchVersions(ifMatch: string | undefined): number[] | undefined {
   if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
-  for (const candidate of ifMatch.split(',')) {
-    const match = /^\s*"(\d{1,9})"\s*$/.exec(candidate);
-    if (match?.[1]) return Number(match[1]);
-  }
-  return -1;
+  return entityTags(ifMatch).flatMap((tag) => (!tag.weak && tag.version !== undefined ? [tag.version] : []));
+}
+
+/** Whether `If-None-Match` names the current version (weak comparison, RFC 9110 §13.1.2): a GET answers 304. */
+export function ifNoneMatchHits(ifNoneMatch: string | undefined, version: number): boolean {
+  if (ifNoneMatch === undefined) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  return entityTags(ifNoneMatch).some((tag) => tag.version === version);
 }
 
 /** Stable JSON: object keys sorted, so equal bodies hash equally whatever their key order. */

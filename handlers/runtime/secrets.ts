@@ -1,20 +1,36 @@
 /**
- * Secrets Manager reads, cached for the life of a warm Lambda and re-read on demand (after an
- * authentication failure, i.e. a rotation). The SDK is imported lazily: local mode never loads it.
+ * Secrets Manager reads, cached for the life of a warm Lambda. Reads are bounded whatever callers
+ * do: one read of a secret version in flight at a time, and a re-read (after a failed login or an
+ * unknown origin-verify value) at most once per `minRefreshMs`, so forged headers or a storm of
+ * failed logins cannot turn into Secrets Manager calls (a denial-of-wallet path, and throttling that
+ * would hit real users). The SDK is imported lazily: local mode never loads it.
  */
 
 export type VersionStage = 'AWSCURRENT' | 'AWSPREVIOUS';
 
 export interface SecretReader {
-  /** The secret string at `stage` (AWSCURRENT by default), cached until `refresh()`. */
+  /** The secret string at `stage` (AWSCURRENT by default), cached until a `refresh()` is granted. */
   get(arn: string, stage?: VersionStage): Promise<string | undefined>;
-  /** Forgets cached values so the next `get` reads Secrets Manager again. */
-  refresh(arn: string): void;
+  /**
+   * Asks for fresh values: granted (true) when this secret was last read at least `minRefreshMs`
+   * ago, and then the next `get` reads Secrets Manager again; otherwise the cache stays.
+   */
+  refresh(arn: string): boolean;
 }
 
-type Fetch = (arn: string, stage: VersionStage) => Promise<string | undefined>;
+export type SecretFetch = (arn: string, stage: VersionStage) => Promise<string | undefined>;
 
-async function fetchFromSecretsManager(): Promise<Fetch> {
+export interface SecretReaderOptions {
+  /** Defaults to Secrets Manager. */
+  fetch?: SecretFetch;
+  /** The shortest time between two reads of one secret that a refresh may cause. */
+  minRefreshMs?: number;
+  /** After a failed read, how long the failure is kept before the next `get` tries again. */
+  failureBackoffMs?: number;
+  now?: () => number;
+}
+
+async function fetchFromSecretsManager(): Promise<SecretFetch> {
   const { SecretsManagerClient, GetSecretValueCommand, ResourceNotFoundException } = await import(
     '@aws-sdk/client-secrets-manager'
   );
@@ -31,24 +47,41 @@ async function fetchFromSecretsManager(): Promise<Fetch> {
   };
 }
 
-/** Creates a cached secret reader; `fetch` defaults to Secrets Manager. */
-export function createSecretReader(fetch?: Fetch): SecretReader {
-  const cache = new Map<string, Promise<string | undefined>>();
-  let fetcher: Promise<Fetch> | undefined = fetch ? Promise.resolve(fetch) : undefined;
+interface Entry {
+  value: Promise<string | undefined>;
+  readAt: number;
+  failed: boolean;
+}
+
+/** Creates a cached, bounded secret reader. */
+export function createSecretReader(options: SecretReaderOptions = {}): SecretReader {
+  const minRefreshMs = options.minRefreshMs ?? 60_000;
+  const failureBackoffMs = options.failureBackoffMs ?? 1000;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  let fetcher: Promise<SecretFetch> | undefined = options.fetch ? Promise.resolve(options.fetch) : undefined;
+  const keyOf = (arn: string, stage: VersionStage) => `${arn}#${stage}`;
+  const entriesOf = (arn: string) => [...entries].filter(([key]) => key.startsWith(`${arn}#`));
+
   return {
     get(arn, stage = 'AWSCURRENT') {
-      const key = `${arn}#${stage}`;
-      let value = cache.get(key);
-      if (!value) {
-        fetcher ??= fetchFromSecretsManager();
-        value = fetcher.then((read) => read(arn, stage));
-        value.catch(() => cache.delete(key));
-        cache.set(key, value);
-      }
-      return value;
+      const key = keyOf(arn, stage);
+      const cached = entries.get(key);
+      if (cached && !(cached.failed && now() - cached.readAt >= failureBackoffMs)) return cached.value;
+      fetcher ??= fetchFromSecretsManager();
+      const entry: Entry = { value: fetcher.then((read) => read(arn, stage)), readAt: now(), failed: false };
+      entry.value.catch(() => {
+        entry.failed = true;
+        entry.readAt = now();
+      });
+      entries.set(key, entry);
+      return entry.value;
     },
     refresh(arn) {
-      for (const key of cache.keys()) if (key.startsWith(`${arn}#`)) cache.delete(key);
+      const known = entriesOf(arn);
+      if (known.some(([, entry]) => now() - entry.readAt < minRefreshMs)) return false;
+      for (const [key] of known) entries.delete(key);
+      return true;
     },
   };
 }

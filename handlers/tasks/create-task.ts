@@ -1,22 +1,25 @@
 import type { OperationHandler } from '#runtime/context.ts';
+import { registerFirst, UnauthorizedError, UnprocessableEntityError } from '#runtime/errors.ts';
 import { etag } from '#runtime/http.ts';
-import { withIdempotency } from '#runtime/idempotency.ts';
-import { taskAccess } from './task-access.ts';
-import { insertTask } from './task-repository.ts';
+import { keyedRequest } from '#runtime/idempotency.ts';
+import { insertTask, insertTaskOnce, type StoredTask } from './task-repository.ts';
+
+const created = ({ task, version }: StoredTask) => ({
+  status: 201 as const,
+  body: task,
+  headers: { ETag: etag(version), Location: `/tasks/${task.id}` },
+});
 
 /** createTask: a new task owned by the caller; a retry with the same Idempotency-Key returns the first response. */
-export const createTask: OperationHandler<'createTask'> = async ({ headers, body }, context) => {
-  const access = await taskAccess(context);
-  return withIdempotency(
-    context.db,
-    { scope: access.callerId, operationId: 'createTask', key: headers['Idempotency-Key'], request: body },
-    async (tx) => {
-      const created = await insertTask(tx, access.callerId, body);
-      return {
-        status: 201 as const,
-        body: created.task,
-        headers: { ETag: etag(created.version), Location: `/tasks/${created.task.id}` },
-      };
-    },
-  );
+export const createTask: OperationHandler<'createTask'> = async ({ headers, body }, { db, principal }) => {
+  if (!principal) throw new UnauthorizedError();
+  const keyed = keyedRequest(principal.sub, 'createTask', headers['Idempotency-Key'], body);
+  const outcome = keyed
+    ? await insertTaskOnce(db, principal.sub, body, keyed)
+    : await insertTask(db, principal.sub, body);
+  if (outcome === 'unregistered') throw registerFirst();
+  if (outcome === 'keyReused') {
+    throw new UnprocessableEntityError('This Idempotency-Key was already used with a different request.');
+  }
+  return created('created' in outcome ? outcome.created : outcome);
 };

@@ -1,8 +1,13 @@
-/** SQL for tasks: parameterised, returning API-shaped objects (rows are mapped in `toTask` only). */
+/**
+ * SQL for tasks: one parameterised statement per operation, the caller resolved inside it by their
+ * Cognito sub, and the outcome (not registered, not found, stale, done) read from its result row.
+ * Rows are mapped to API shapes in `toTask` only.
+ */
 
 import type { Queryable } from '#db';
 import type { components } from '#generated/api.ts';
 import type { Cursor } from '#runtime/http.ts';
+import { claimConflict, type Keyed, type KeyedOutcome, keyedCreate, priorClaim } from '#runtime/idempotency.ts';
 
 export type Task = components['schemas']['Task'];
 export type TaskStatus = components['schemas']['TaskStatus'];
@@ -15,6 +20,10 @@ export interface StoredTask {
   cursor: Cursor;
 }
 
+/** Why a statement wrote or returned nothing. */
+export type Miss = 'unregistered' | 'notFound' | 'stale';
+
+/** A task row as selected by `columns` — or, for an idempotent replay, as stored in JSON. */
 interface TaskRow extends Record<string, unknown> {
   id: string;
   owner_id: string;
@@ -24,15 +33,19 @@ interface TaskRow extends Record<string, unknown> {
   priority: Task['priority'];
   due_date: string | null;
   version: number;
-  created_at: Date;
-  updated_at: Date;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
 
+const iso = (value: Date | string) => (typeof value === 'string' ? new Date(value) : value).toISOString();
+
 /** `due_date` is selected as text: a `date` has no time zone to shift. */
-const columns =
-  "id, owner_id, title, description, status, priority, to_char(due_date, 'YYYY-MM-DD') AS due_date, version, created_at, updated_at";
+const columns = (t: string) =>
+  `${t}.id, ${t}.owner_id, ${t}.title, ${t}.description, ${t}.status, ${t}.priority,
+   to_char(${t}.due_date, 'YYYY-MM-DD') AS due_date, ${t}.version, ${t}.created_at, ${t}.updated_at`;
 
 function toTask(row: TaskRow): StoredTask {
+  const createdAt = iso(row.created_at);
   return {
     task: {
       id: row.id,
@@ -42,115 +55,210 @@ function toTask(row: TaskRow): StoredTask {
       status: row.status,
       priority: row.priority,
       dueDate: row.due_date,
-      createdAt: row.created_at.toISOString(),
-      updatedAt: row.updated_at.toISOString(),
+      createdAt,
+      updatedAt: iso(row.updated_at),
     },
     version: row.version,
-    cursor: { createdAt: row.created_at.toISOString(), id: row.id },
+    cursor: { createdAt, id: row.id },
   };
 }
 
-/** Who is asking: owners reach their own tasks, administrators every task. */
-export interface TaskAccess {
-  callerId: string;
-  isAdmin: boolean;
-}
+/** The caller by Cognito sub; a caller reaches their own tasks, an administrator every task. */
+const caller = 'SELECT id, role FROM users WHERE cognito_sub = $1';
+const reaches = (t: string) => `(${t}.owner_id = c.id OR c.role = 'admin')`;
 
-/** One page of an owner's tasks, newest first, after `after`; one extra row tells whether more exist. */
-export async function listTasksForOwner(
-  db: Queryable,
-  page: { ownerId: string; status: TaskStatus | undefined; limit: number; after: Cursor | undefined },
-): Promise<StoredTask[]> {
-  const rows = await db.query<TaskRow>(
-    `SELECT ${columns} FROM tasks
-     WHERE owner_id = $1
-       AND ($2::text IS NULL OR status = $2)
-       AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
-     ORDER BY created_at DESC, id DESC
-     LIMIT $5`,
-    [page.ownerId, page.status ?? null, page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
-  );
-  return rows.map(toTask);
-}
-
-export async function insertTask(db: Queryable, ownerId: string, task: NewTask): Promise<StoredTask> {
-  const [row] = await db.query<TaskRow>(
-    `INSERT INTO tasks (owner_id, title, description, status, priority, due_date)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     RETURNING ${columns}`,
-    [
-      ownerId,
-      task.title,
-      task.description ?? '',
-      task.status ?? 'todo',
-      task.priority ?? 'medium',
-      task.dueDate ?? null,
-    ],
-  );
-  if (!row) throw new Error('INSERT returned no row');
-  return toTask(row);
-}
-
+/** The task `id` if the caller may see it. */
 export async function findTaskForCaller(
   db: Queryable,
+  sub: string,
   id: string,
-  access: TaskAccess,
-): Promise<StoredTask | undefined> {
-  const [row] = await db.query<TaskRow>(`SELECT ${columns} FROM tasks WHERE id = $1 AND (owner_id = $2 OR $3)`, [
-    id,
-    access.callerId,
-    access.isAdmin,
-  ]);
-  return row && toTask(row);
+): Promise<StoredTask | 'unregistered' | 'notFound'> {
+  const [row] = await db.query<TaskRow>(
+    `SELECT ${columns('t')} FROM users c
+     LEFT JOIN tasks t ON t.id = $2 AND ${reaches('t')}
+     WHERE c.cognito_sub = $1`,
+    [sub, id],
+  );
+  if (!row) return 'unregistered';
+  return row.id ? toTask(row) : 'notFound';
+}
+
+export interface TaskPage {
+  /** Whether the caller may list `ownerId`'s tasks: their own, or anyone's for an administrator. */
+  allowed: boolean;
+  rows: StoredTask[];
+}
+
+/** One page of an owner's tasks (the caller's when `ownerId` is undefined), newest first, after `after`; one extra row tells whether more exist. */
+export async function listTasksForCaller(
+  db: Queryable,
+  sub: string,
+  page: { ownerId: string | undefined; status: TaskStatus | undefined; limit: number; after: Cursor | undefined },
+): Promise<TaskPage | 'unregistered'> {
+  const rows = await db.query<TaskRow & { allowed: boolean }>(
+    `SELECT ($2::uuid IS NULL OR $2::uuid = c.id OR c.role = 'admin') AS allowed, t.*
+     FROM users c
+     LEFT JOIN LATERAL (
+       SELECT ${columns('tasks')} FROM tasks
+       WHERE tasks.owner_id = COALESCE($2::uuid, c.id)
+         AND ($2::uuid IS NULL OR $2::uuid = c.id OR c.role = 'admin')
+         AND ($3::text IS NULL OR tasks.status = $3::text)
+         AND ($4::timestamptz IS NULL OR (tasks.created_at, tasks.id) < ($4::timestamptz, $5::uuid))
+       ORDER BY tasks.created_at DESC, tasks.id DESC
+       LIMIT $6
+     ) t ON true
+     WHERE c.cognito_sub = $1`,
+    [
+      sub,
+      page.ownerId ?? null,
+      page.status ?? null,
+      page.after?.createdAt ?? null,
+      page.after?.id ?? null,
+      page.limit + 1,
+    ],
+  );
+  const [first] = rows;
+  if (!first) return 'unregistered';
+  return { allowed: first.allowed, rows: rows.filter((row) => row.id !== null).map(toTask) };
+}
+
+/** The values a new task is inserted with: the spec's defaults for what the request left out. */
+const newTaskValues = (task: NewTask) => [
+  task.title,
+  task.description ?? '',
+  task.status ?? 'todo',
+  task.priority ?? 'medium',
+  task.dueDate ?? null,
+];
+
+/**
+ * The caller's row, key-share locked: a concurrent deletion of the caller either waits for the
+ * insert or, once committed, leaves no caller — "register first", never a foreign-key violation.
+ */
+const lockedCaller = 'SELECT id FROM users WHERE cognito_sub = $1 FOR KEY SHARE';
+
+/** Inserts a task owned by the caller. */
+export async function insertTask(db: Queryable, sub: string, task: NewTask): Promise<StoredTask | 'unregistered'> {
+  const [row] = await db.query<TaskRow>(
+    `WITH c AS (${lockedCaller})
+     INSERT INTO tasks (owner_id, title, description, status, priority, due_date)
+     SELECT c.id, $2, $3, $4, $5, $6 FROM c
+     RETURNING ${columns('tasks')}`,
+    [sub, ...newTaskValues(task)],
+  );
+  return row ? toTask(row) : 'unregistered';
 }
 
 /**
- * Applies `changes` if the caller may reach the task and its version is still `expectedVersion`
- * (any version when undefined). Fields absent from `changes` keep their value.
+ * Inserts a task once per Idempotency-Key, in one statement: the prior claim of the key, the new
+ * row's values, the claim (which stores them as the response) and the insert, which happens only if
+ * the claim did. A concurrent request with the same key waits on the claim and inserts nothing.
+ */
+export async function insertTaskOnce(
+  db: Queryable,
+  sub: string,
+  task: NewTask,
+  keyed: Keyed,
+): Promise<KeyedOutcome<StoredTask> | 'unregistered'> {
+  return keyedCreate<TaskRow, StoredTask>(db, keyed, toTask, {
+    text: `WITH c AS (${lockedCaller}),
+     prior AS (${priorClaim('$1', '$7', '$8')}),
+     v AS (
+       SELECT gen_random_uuid() AS id, c.id AS owner_id, $2::text AS title, $3::text AS description,
+              $4::text AS status, $5::text AS priority, to_char($6::date, 'YYYY-MM-DD') AS due_date,
+              1 AS version, at.now AS created_at, at.now AS updated_at
+       FROM c, (SELECT date_trunc('milliseconds', clock_timestamp()) AS now) at
+       WHERE NOT EXISTS (SELECT 1 FROM prior)
+     ),
+     claim AS (
+       INSERT INTO idempotency_keys (scope, operation_id, key, fingerprint, response)
+       SELECT $1, $7, $8, $9, row_to_json(v) FROM v
+       ${claimConflict}
+       RETURNING response
+     ),
+     inserted AS (
+       INSERT INTO tasks (id, owner_id, title, description, status, priority, due_date, created_at, updated_at)
+       SELECT id, owner_id, title, description, status, priority, due_date::date, created_at, updated_at FROM v
+       WHERE EXISTS (SELECT 1 FROM claim)
+     )
+     SELECT EXISTS (SELECT 1 FROM c) AS registered, prior.fingerprint, prior.response AS prior, claim.response AS created
+     FROM (SELECT 1) one LEFT JOIN prior ON true LEFT JOIN claim ON true`,
+    values: [sub, ...newTaskValues(task), keyed.operationId, keyed.key, keyed.fingerprint],
+  });
+}
+
+/** Binds a `changes` field: whether it was sent, and its value. */
+const field = <K extends keyof TaskChanges>(changes: TaskChanges, name: K) => [name in changes, changes[name] ?? null];
+
+/**
+ * Applies `changes` if the caller may reach the task and its version is one of `versions` (any
+ * version when undefined). Fields absent from `changes` keep their value.
  */
 export async function updateTaskIfVersion(
   db: Queryable,
+  sub: string,
   id: string,
-  access: TaskAccess,
   changes: TaskChanges,
-  expectedVersion: number | undefined,
-): Promise<StoredTask | undefined> {
-  const [row] = await db.query<TaskRow>(
-    `UPDATE tasks SET
-       title = CASE WHEN $4 THEN $5 ELSE title END,
-       description = CASE WHEN $6 THEN $7 ELSE description END,
-       status = CASE WHEN $8 THEN $9 ELSE status END,
-       priority = CASE WHEN $10 THEN $11 ELSE priority END,
-       due_date = CASE WHEN $12 THEN $13::date ELSE due_date END,
-       version = version + 1,
-       updated_at = date_trunc('milliseconds', clock_timestamp())
-     WHERE id = $1 AND (owner_id = $2 OR $3) AND ($14::integer IS NULL OR version = $14)
-     RETURNING ${columns}`,
+  versions: number[] | undefined,
+): Promise<StoredTask | Miss> {
+  const [row] = await db.query<TaskRow & { registered: boolean; visible: boolean }>(
+    `WITH c AS (${caller}),
+     updated AS (
+       UPDATE tasks t SET
+         title = CASE WHEN $4 THEN $5 ELSE t.title END,
+         description = CASE WHEN $6 THEN $7 ELSE t.description END,
+         status = CASE WHEN $8 THEN $9 ELSE t.status END,
+         priority = CASE WHEN $10 THEN $11 ELSE t.priority END,
+         due_date = CASE WHEN $12 THEN $13::date ELSE t.due_date END,
+         version = t.version + 1,
+         updated_at = date_trunc('milliseconds', clock_timestamp())
+       FROM c
+       WHERE t.id = $2 AND ${reaches('t')} AND ($3::integer[] IS NULL OR t.version = ANY($3::integer[]))
+       RETURNING ${columns('t')}
+     )
+     SELECT EXISTS (SELECT 1 FROM c) AS registered,
+            EXISTS (SELECT 1 FROM tasks t, c WHERE t.id = $2 AND ${reaches('t')}) AS visible,
+            updated.*
+     FROM (SELECT 1) one LEFT JOIN updated ON true`,
     [
+      sub,
       id,
-      access.callerId,
-      access.isAdmin,
-      'title' in changes,
-      changes.title ?? null,
-      'description' in changes,
-      changes.description ?? null,
-      'status' in changes,
-      changes.status ?? null,
-      'priority' in changes,
-      changes.priority ?? null,
-      'dueDate' in changes,
-      changes.dueDate ?? null,
-      expectedVersion ?? null,
+      versions ?? null,
+      ...field(changes, 'title'),
+      ...field(changes, 'description'),
+      ...field(changes, 'status'),
+      ...field(changes, 'priority'),
+      ...field(changes, 'dueDate'),
     ],
   );
-  return row && toTask(row);
+  return row?.id ? toTask(row) : miss(row);
 }
 
-export async function deleteTaskForCaller(db: Queryable, id: string, access: TaskAccess): Promise<boolean> {
-  const rows = await db.query('DELETE FROM tasks WHERE id = $1 AND (owner_id = $2 OR $3) RETURNING id', [
-    id,
-    access.callerId,
-    access.isAdmin,
-  ]);
-  return rows.length > 0;
+/** Deletes the task if the caller may reach it and its version is one of `versions` (any when undefined). */
+export async function deleteTaskIfVersion(
+  db: Queryable,
+  sub: string,
+  id: string,
+  versions: number[] | undefined,
+): Promise<'deleted' | Miss> {
+  const [row] = await db.query<{ registered: boolean; visible: boolean; id: string | null }>(
+    `WITH c AS (${caller}),
+     deleted AS (
+       DELETE FROM tasks t USING c
+       WHERE t.id = $2 AND ${reaches('t')} AND ($3::integer[] IS NULL OR t.version = ANY($3::integer[]))
+       RETURNING t.id
+     )
+     SELECT EXISTS (SELECT 1 FROM c) AS registered,
+            EXISTS (SELECT 1 FROM tasks t, c WHERE t.id = $2 AND ${reaches('t')}) AS visible,
+            deleted.id
+     FROM (SELECT 1) one LEFT JOIN deleted ON true`,
+    [sub, id, versions ?? null],
+  );
+  return row?.id ? 'deleted' : miss(row);
+}
+
+/** Why a conditional write matched no row: no caller, no task they may reach, or another version. */
+function miss(row: { registered: boolean; visible: boolean } | undefined): Miss {
+  if (!row?.registered) return 'unregistered';
+  return row.visible ? 'stale' : 'notFound';
 }

@@ -1,24 +1,20 @@
 import type { OperationHandler } from '#runtime/context.ts';
-import { NotFoundError, PreconditionFailedError } from '#runtime/errors.ts';
-import { etag, expectedVersion } from '#runtime/http.ts';
-import { taskAccess } from './task-access.ts';
-import { findTaskForCaller, updateTaskIfVersion } from './task-repository.ts';
+import { NotFoundError, PreconditionFailedError, registerFirst, UnauthorizedError } from '#runtime/errors.ts';
+import { etag, ifMatchVersions } from '#runtime/http.ts';
+import { updateTaskIfVersion } from './task-repository.ts';
 
-/** updateTask: changes the fields sent; with If-Match, only if the task is still the version the caller read. */
-export const updateTask: OperationHandler<'updateTask'> = async ({ params, headers, body }, context) => {
-  const access = await taskAccess(context);
+/** updateTask: changes the fields sent; with If-Match, only if the task is still a version the caller read. */
+export const updateTask: OperationHandler<'updateTask'> = async ({ params, headers, body }, { db, principal }) => {
+  if (!principal) throw new UnauthorizedError();
   const updated = await updateTaskIfVersion(
-    context.db,
+    db,
+    principal.sub,
     params.taskId,
-    access,
     body,
-    expectedVersion(headers['If-Match']),
+    ifMatchVersions(headers['If-Match']),
   );
-  if (!updated) {
-    if (await findTaskForCaller(context.db, params.taskId, access)) {
-      throw new PreconditionFailedError('The task has changed since you read it; fetch it again.');
-    }
-    throw new NotFoundError('No task with this id.');
-  }
+  if (updated === 'unregistered') throw registerFirst();
+  if (updated === 'notFound') throw new NotFoundError('No task with this id.');
+  if (updated === 'stale') throw new PreconditionFailedError('The task has changed since you read it; fetch it again.');
   return { status: 200, body: updated.task, headers: { ETag: etag(updated.version) } };
 };

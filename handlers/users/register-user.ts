@@ -1,8 +1,15 @@
 import type { OperationHandler } from '#runtime/context.ts';
-import { BadRequestError, UnauthorizedError } from '#runtime/errors.ts';
+import { BadRequestError, UnauthorizedError, UnprocessableEntityError } from '#runtime/errors.ts';
 import { etag } from '#runtime/http.ts';
-import { withIdempotency } from '#runtime/idempotency.ts';
-import { insertUserIfAbsent } from './user-repository.ts';
+import { keyedRequest } from '#runtime/idempotency.ts';
+import { insertUserIfAbsent, insertUserOnce, type Registration } from './user-repository.ts';
+
+const answer = ({ stored, created }: Registration) => {
+  const headers = { ETag: etag(stored.version) };
+  return created
+    ? { status: 201 as const, body: stored.user, headers: { ...headers, Location: `/users/${stored.user.id}` } }
+    : { status: 200 as const, body: stored.user, headers };
+};
 
 /**
  * registerUser: creates the caller's profile from their ID token. The role comes from the token's
@@ -16,21 +23,18 @@ export const registerUser: OperationHandler<'registerUser'> = async ({ headers }
       { path: '/headers/Authorization', message: 'must carry an email claim' },
     ]);
   }
-  return withIdempotency(
-    db,
-    { scope: principal.sub, operationId: 'registerUser', key: headers['Idempotency-Key'], request: null },
-    async (tx) => {
-      const { stored, created } = await insertUserIfAbsent(tx, {
-        sub: principal.sub,
-        email,
-        name: principal.name,
-        phoneNumber: principal.phoneNumber ?? null,
-        role: principal.groups.includes('admin') ? 'admin' : 'user',
-      });
-      const headers = { ETag: etag(stored.version) };
-      return created
-        ? { status: 201 as const, body: stored.user, headers: { ...headers, Location: `/users/${stored.user.id}` } }
-        : { status: 200 as const, body: stored.user, headers };
-    },
-  );
+  const user = {
+    sub: principal.sub,
+    email,
+    name: principal.name,
+    phoneNumber: principal.phoneNumber ?? null,
+    role: principal.groups.includes('admin') ? ('admin' as const) : ('user' as const),
+  };
+  const keyed = keyedRequest(principal.sub, 'registerUser', headers['Idempotency-Key'], null);
+  if (!keyed) return answer(await insertUserIfAbsent(db, user));
+  const outcome = await insertUserOnce(db, user, keyed);
+  if (outcome === 'keyReused') {
+    throw new UnprocessableEntityError('This Idempotency-Key was already used with a different request.');
+  }
+  return answer(outcome.created);
 };

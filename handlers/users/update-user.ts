@@ -1,31 +1,22 @@
 import type { OperationHandler } from '#runtime/context.ts';
-import { ForbiddenError, NotFoundError, PreconditionFailedError } from '#runtime/errors.ts';
-import { etag, expectedVersion } from '#runtime/http.ts';
-import { isAdmin } from './caller.ts';
-import { findUserById, replaceUserIfVersion } from './user-repository.ts';
-import { findVisibleUser } from './visible-user.ts';
+import { UnauthorizedError } from '#runtime/errors.ts';
+import { etag, ifMatchVersions } from '#runtime/http.ts';
+import { userMissError } from './user-miss.ts';
+import { updateUserIfAllowed } from './user-repository.ts';
 
 /**
- * updateUser: replaces name and phone number; only an administrator may change a role.
- * Honours If-Match: the row is written only if its version is still the one the caller read.
+ * updateUser: replaces name and phone number; only an administrator may change a role, and the last
+ * administrator may not give it up. Honours If-Match. Every check is made in the writing statement.
  */
-export const updateUser: OperationHandler<'updateUser'> = async ({ params, headers, body }, context) => {
-  const { caller, target } = await findVisibleUser(context, params.userId);
-  const role = body.role ?? target.user.role;
-  if (role !== target.user.role && !isAdmin(caller)) {
-    throw new ForbiddenError('Only administrators may change a role.');
-  }
-  const updated = await replaceUserIfVersion(
-    context.db,
+export const updateUser: OperationHandler<'updateUser'> = async ({ params, headers, body }, { db, principal }) => {
+  if (!principal) throw new UnauthorizedError();
+  const updated = await updateUserIfAllowed(
+    db,
+    principal.sub,
     params.userId,
-    { name: body.name, phoneNumber: body.phoneNumber ?? null, role },
-    expectedVersion(headers['If-Match']),
+    body,
+    ifMatchVersions(headers['If-Match']),
   );
-  if (!updated) {
-    if (await findUserById(context.db, params.userId)) {
-      throw new PreconditionFailedError('The user has changed since you read it; fetch it again.');
-    }
-    throw new NotFoundError('No user with this id.');
-  }
+  if (typeof updated === 'string') throw userMissError(updated);
   return { status: 200, body: updated.user, headers: { ETag: etag(updated.version) } };
 };

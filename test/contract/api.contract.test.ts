@@ -20,6 +20,7 @@ import {
   signJwt,
 } from '../../scripts/local/identity.ts';
 import { createContract, type ObservedResponse } from '../support/contract.ts';
+import { freshDatabase } from '../support/database.ts';
 import { buildTask, createTestHandler, uniqueEmail } from '../support/factories.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -81,9 +82,9 @@ async function gatewayFor(
     ...(options.originVerify
       ? {
           env: { ORIGIN_VERIFY_SECRET_ARN: originSecretArn },
-          secrets: createSecretReader(async (_arn, stage) =>
-            stage === 'AWSCURRENT' ? options.originVerify : undefined,
-          ),
+          secrets: createSecretReader({
+            fetch: async (_arn, stage) => (stage === 'AWSCURRENT' ? options.originVerify : undefined),
+          }),
         }
       : {}),
   });
@@ -273,6 +274,20 @@ describe('getUser', () => {
   });
 });
 
+describe('getUser, conditionally', () => {
+  it('answers 304 with the ETag and no body when If-None-Match names the current version', async () => {
+    const alice = await registered('alice');
+    const route = `/users/${alice.id}`;
+    const response = await call(api, 'getUser', 'GET', route, {
+      token: alice.token,
+      headers: { 'If-None-Match': '"1"' },
+    });
+    expect(response.status).toBe(304);
+    expect(response.headers.get('etag')).toBe('"1"');
+    expect(response.text).toBe('');
+  });
+});
+
 describe('updateUser', () => {
   it('replaces the caller’s name and phone number and returns a new ETag', async () => {
     const alice = await registered('alice');
@@ -349,6 +364,26 @@ describe('deleteUser', () => {
     const stranger = tokenFor(uniqueEmail('stranger'));
     expect((await call(api, 'deleteUser', 'DELETE', `/users/${alice.id}`, { token: stranger })).status).toBe(403);
     expect((await call(api, 'deleteUser', 'DELETE', `/users/${alice.id}`)).status).toBe(401);
+  });
+});
+
+describe('the last administrator', () => {
+  it('answers 409 to their demotion or deletion of themselves, and 412 to a stale If-Match on deleteUser', async () => {
+    const database = await freshDatabase('last_admin');
+    try {
+      const gateway = await gatewayFor({ databaseUrl: database.url });
+      const token = tokenFor(uniqueEmail('only-admin'), ['admin']);
+      const { json: admin } = await call(gateway, 'registerUser', 'POST', '/users', { token });
+      const route = `/users/${String(admin.id)}`;
+      const demoted = await call(gateway, 'updateUser', 'PUT', route, { token, body: { name: 'Ada', role: 'user' } });
+      const deleted = await call(gateway, 'deleteUser', 'DELETE', route, { token });
+      const stale = await call(gateway, 'deleteUser', 'DELETE', route, { token, headers: { 'If-Match': '"7"' } });
+      expect(demoted.status).toBe(409);
+      expect(deleted.status).toBe(409);
+      expect(stale.status).toBe(412);
+    } finally {
+      await database.drop().catch(() => undefined);
+    }
   });
 });
 
@@ -462,6 +497,23 @@ describe('getTask', () => {
   });
 });
 
+describe('getTask, conditionally', () => {
+  it('answers 304 to a list holding the current ETag and 200 to an older one', async () => {
+    const alice = await registered('alice');
+    const task = await createdTask(alice.token);
+    const route = `/tasks/${task.id}`;
+    const current = await call(api, 'getTask', 'GET', route, {
+      token: alice.token,
+      headers: { 'If-None-Match': `"0", ${task.etag}` },
+    });
+    const older = await call(api, 'getTask', 'GET', route, { token: alice.token, headers: { 'If-None-Match': '"0"' } });
+    expect(current.status).toBe(304);
+    expect(current.headers.get('etag')).toBe(task.etag);
+    expect(current.text).toBe('');
+    expect(older.status).toBe(200);
+  });
+});
+
 describe('updateTask', () => {
   it('changes only the fields sent when If-Match is current, and answers 412 when it is stale', async () => {
     const alice = await registered('alice');
@@ -516,6 +568,22 @@ describe('deleteTask', () => {
     const task = await createdTask(alice.token);
     expect((await call(api, 'deleteTask', 'DELETE', `/tasks/${task.id}`, { token: bob.token })).status).toBe(404);
     expect((await call(api, 'deleteTask', 'DELETE', `/tasks/${task.id}`, { token: alice.token })).status).toBe(204);
+  });
+
+  it('answers 412 when If-Match is stale and deletes when it is current', async () => {
+    const alice = await registered('alice');
+    const task = await createdTask(alice.token);
+    const route = `/tasks/${task.id}`;
+    const stale = await call(api, 'deleteTask', 'DELETE', route, {
+      token: alice.token,
+      headers: { 'If-Match': '"99"' },
+    });
+    const current = await call(api, 'deleteTask', 'DELETE', route, {
+      token: alice.token,
+      headers: { 'If-Match': task.etag },
+    });
+    expect(stale.status).toBe(412);
+    expect(current.status).toBe(204);
   });
 
   it('answers 400 for a malformed id, 403 before registration and 401 without a token', async () => {

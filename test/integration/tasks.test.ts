@@ -367,26 +367,27 @@ describe('createTask', () => {
     expect(await countTasks(db, second.id)).toBe(1);
   });
 
-  it('when an Idempotency-Key is older than 24 hours, forgets it and the caller’s other expired keys, and creates anew', async () => {
+  it('when an Idempotency-Key is older than 24 hours (not yet swept), takes it over and creates anew', async () => {
     // Arrange
     const owner = await registeredCaller(handler, 'expired-key');
     const key = randomUUID();
     const first = await owner.call<Task>('POST', '/tasks', { headers: { 'Idempotency-Key': key }, body: buildTask() });
-    await db.query(
-      `INSERT INTO idempotency_keys (scope, operation_id, key, fingerprint, response, created_at)
-       VALUES ($1, 'createTask', 'stale-other-key', 'x', '{}', now() - interval '25 hours')`,
-      [owner.id],
-    );
-    await db.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE scope = $1", [owner.id]);
+    await db.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1", [key]);
 
     // Act
-    const retry = await owner.call<Task>('POST', '/tasks', { headers: { 'Idempotency-Key': key }, body: buildTask() });
-    const { rows } = await db.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE scope = $1', [owner.id]);
+    const body = buildTask();
+    const retry = await owner.call<Task>('POST', '/tasks', { headers: { 'Idempotency-Key': key }, body });
+    const replay = await owner.call<Task>('POST', '/tasks', { headers: { 'Idempotency-Key': key }, body });
+    const { rows } = await db.query<{ fresh: boolean }>(
+      "SELECT created_at > now() - interval '1 hour' AS fresh FROM idempotency_keys WHERE key = $1",
+      [key],
+    );
 
     // Assert
     expect(retry.status).toBe(201);
     expect(retry.body.id).not.toBe(first.body.id);
-    expect(rows.map((row) => row.key)).toEqual([key]);
+    expect(replay.body.id).toBe(retry.body.id);
+    expect(rows).toEqual([{ fresh: true }]);
   });
 
   it('when the caller has not registered, returns 403 and creates nothing', async () => {

@@ -32,9 +32,12 @@ function createSecretStore() {
       const current = versions.get(arn)?.AWSCURRENT;
       versions.set(arn, { AWSCURRENT: value, ...(current ? { AWSPREVIOUS: current } : {}) });
     },
-    reader: createSecretReader(async (arn, stage) => {
-      reads.push({ arn, stage });
-      return versions.get(arn)?.[stage];
+    reader: createSecretReader({
+      fetch: async (arn, stage) => {
+        reads.push({ arn, stage });
+        return versions.get(arn)?.[stage];
+      },
+      minRefreshMs: 0,
     }),
   };
 }
@@ -178,12 +181,15 @@ describe('database secret unavailable', () => {
     const store = createSecretStore();
     store.put(databaseSecretArn, application.secretFor(application.password));
     let failuresLeft = 2;
-    const flaky = createSecretReader(async (arn, stage) => {
-      if (failuresLeft > 0) {
-        failuresLeft -= 1;
-        throw new Error('connect ETIMEDOUT secretsmanager');
-      }
-      return store.reader.get(arn, stage);
+    const flaky = createSecretReader({
+      fetch: async (arn, stage) => {
+        if (failuresLeft > 0) {
+          failuresLeft -= 1;
+          throw new Error('connect ETIMEDOUT secretsmanager');
+        }
+        return store.reader.get(arn, stage);
+      },
+      failureBackoffMs: 0,
     });
     const handler = createApiHandler({
       handlers: operationHandlers,

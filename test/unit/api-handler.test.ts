@@ -16,7 +16,7 @@ const handlerReading = (read: () => Promise<string | undefined>) =>
         DATABASE_URL: 'postgres://unused:unused@127.0.0.1:1/unused',
         ORIGIN_VERIFY_SECRET_ARN: originSecretArn,
       }),
-    secrets: createSecretReader(read),
+    secrets: createSecretReader({ fetch: read }),
     logSink: () => undefined,
   });
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../handlers/runtime/errors.ts';
-import { canonicalJson, decodeCursor, encodeCursor, etag, expectedVersion } from '../../handlers/runtime/http.ts';
+import {
+  canonicalJson,
+  decodeCursor,
+  encodeCursor,
+  etag,
+  ifMatchVersions,
+  ifNoneMatchHits,
+} from '../../handlers/runtime/http.ts';
 import { thrownBy } from './thrown.ts';
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -19,34 +26,34 @@ describe('http', () => {
     });
   });
 
-  describe('expectedVersion', () => {
+  describe('ifMatchVersions', () => {
     it.each([
-      ['a strong ETag', '"3"', 3],
-      ['an ETag with surrounding spaces', '  "3"  ', 3],
-      ['a list whose first entry is an issued ETag', '"4", "9"', 4],
-      ['a list with an issued ETag after a foreign one', 'W/"1", "7"', 7],
-    ])('when If-Match is %s, asks for that version', (_case, header, version) => {
+      ['a strong ETag', '"3"', [3]],
+      ['an ETag with surrounding spaces', '  "3"  ', [3]],
+      ['a list of issued ETags (any may match, RFC 9110)', '"7", "1"', [7, 1]],
+      ['a list with an issued ETag after a weak one', 'W/"1", "7"', [7]],
+    ])('when If-Match is %s, allows those versions', (_case, header, versions) => {
       // Arrange (the case's header)
 
       // Act
-      const expected = expectedVersion(header);
+      const allowed = ifMatchVersions(header);
 
       // Assert
-      expect(expected).toBe(version);
+      expect(allowed).toEqual(versions);
     });
 
     it.each([
       ['absent', undefined],
       ['*', '*'],
       ['* with spaces', ' * '],
-    ])('when If-Match is %s, accepts any version', (_case, header) => {
+    ])('when If-Match is %s, allows any version', (_case, header) => {
       // Arrange (the case's header)
 
       // Act
-      const expected = expectedVersion(header);
+      const allowed = ifMatchVersions(header);
 
       // Assert
-      expect(expected).toBeUndefined();
+      expect(allowed).toBeUndefined();
     });
 
     it.each([
@@ -56,14 +63,34 @@ describe('http', () => {
       ['an empty string', ''],
       ['a non-numeric ETag', '"abc"'],
       ['a number too long to be a version', '"12345678901"'],
-    ])('when If-Match is %s, asks for a version that can never match', (_case, header) => {
+    ])('when If-Match is %s, allows no version', (_case, header) => {
       // Arrange (the case's header)
 
       // Act
-      const expected = expectedVersion(header);
+      const allowed = ifMatchVersions(header);
 
       // Assert
-      expect(expected).toBe(-1);
+      expect(allowed).toEqual([]);
+    });
+  });
+
+  describe('ifNoneMatchHits', () => {
+    it.each([
+      ['the current ETag', '"2"', true],
+      ['the current ETag, weak (weak comparison)', 'W/"2"', true],
+      ['a list holding the current ETag', '"1", "2"', true],
+      ['*', '*', true],
+      ['an older ETag', '"1"', false],
+      ['garbage', 'x', false],
+      ['absent', undefined, false],
+    ])('when If-None-Match is %s at version 2, says %s', (_case, header, hit) => {
+      // Arrange (the case's header)
+
+      // Act
+      const hits = ifNoneMatchHits(header, 2);
+
+      // Assert
+      expect(hits).toBe(hit);
     });
   });
 
