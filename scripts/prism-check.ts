@@ -334,6 +334,29 @@ async function main(): Promise<number> {
     await send({ operationId: 'getUser', expect: 200, path: `/users/${alice.id}`, token: alice.token });
     await send({ operationId: 'getUser', expect: 404, path: `/users/${alice.id}`, token: bob.token });
     await send({ operationId: 'getUser', expect: 403, path: `/users/${alice.id}`, token: stranger });
+    await send({
+      operationId: 'getUser',
+      expect: 304,
+      path: `/users/${alice.id}`,
+      token: alice.token,
+      headers: { 'If-None-Match': me.headers.get('etag') ?? '"1"' },
+    });
+    // `admin` is the only administrator of this fresh database: they may not give the role up.
+    await send({
+      operationId: 'updateUser',
+      expect: 409,
+      path: `/users/${admin.id}`,
+      token: admin.token,
+      body: { name: 'Admin', role: 'user' },
+    });
+    await send({ operationId: 'deleteUser', expect: 409, path: `/users/${admin.id}`, token: admin.token });
+    await send({
+      operationId: 'deleteUser',
+      expect: 412,
+      path: `/users/${carol.id}`,
+      token: carol.token,
+      headers: { 'If-Match': '"9"' },
+    });
     const etag = me.headers.get('etag') ?? '"1"';
     await send({
       operationId: 'updateUser',
@@ -396,6 +419,13 @@ async function main(): Promise<number> {
     await send({ operationId: 'getTask', expect: 404, path: `/tasks/${taskId}`, token: bob.token });
     await send({ operationId: 'getTask', expect: 403, path: `/tasks/${taskId}`, token: stranger });
     await send({
+      operationId: 'getTask',
+      expect: 304,
+      path: `/tasks/${taskId}`,
+      token: alice.token,
+      headers: { 'If-None-Match': taskEtag },
+    });
+    await send({
       operationId: 'updateTask',
       expect: 200,
       path: `/tasks/${taskId}`,
@@ -427,6 +457,13 @@ async function main(): Promise<number> {
     });
     await send({ operationId: 'deleteTask', expect: 404, path: `/tasks/${taskId}`, token: bob.token });
     await send({ operationId: 'deleteTask', expect: 403, path: `/tasks/${taskId}`, token: stranger });
+    await send({
+      operationId: 'deleteTask',
+      expect: 412,
+      path: `/tasks/${taskId}`,
+      token: alice.token,
+      headers: { 'If-Match': taskEtag },
+    });
     await send({ operationId: 'deleteTask', expect: 204, path: `/tasks/${taskId}`, token: alice.token });
 
     // Malformed on purpose (through the Prism that does not validate requests).
