@@ -23,6 +23,8 @@ export interface ApiHandlerOptions {
   logSink?: LogSink;
   secrets?: SecretReader;
   clock?: () => Date;
+  /** Sees every statement sent to the database: statement-count tests and benchmarks. */
+  onStatement?: (text: string) => void;
 }
 
 interface Dependencies {
@@ -48,7 +50,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const config = (options.config ?? (() => loadConfig()))();
     const log = createLogger(config.logLevel, { service: 'taskboard-api' }, options.logSink);
     const secrets = options.secrets ?? createSecretReader();
-    const db = createDatabase(config.database, { log, secrets, retryAfterSeconds: config.retryAfterSeconds });
+    const db = createDatabase(config.database, {
+      log,
+      secrets,
+      retryAfterSeconds: config.retryAfterSeconds,
+      // The handler's clock, so tests can let an instance sit frozen without waiting.
+      now: () => clock().getTime(),
+      ...(options.onStatement ? { onStatement: options.onStatement } : {}),
+    });
     return { config, db, log, secrets };
   };
 

@@ -72,9 +72,17 @@ export function createProxyEvent(options: EventOptions): APIGatewayProxyEvent {
 }
 
 /** The API's Lambda handler on the test database (or `databaseUrl`), logs captured instead of printed. */
-export function createTestHandler(
-  options: { databaseUrl?: string; env?: Record<string, string>; logSink?: LogSink; secrets?: SecretReader } = {},
-): ApiHandler {
+export interface TestHandlerOptions {
+  databaseUrl?: string;
+  env?: Record<string, string>;
+  logSink?: LogSink;
+  secrets?: SecretReader;
+  /** The instance's clock: advance it to let the instance sit idle (frozen) without waiting. */
+  clock?: () => Date;
+  onStatement?: (text: string) => void;
+}
+
+export function createTestHandler(options: TestHandlerOptions = {}): ApiHandler {
   return createApiHandler({
     handlers: operationHandlers,
     config: () =>
@@ -85,6 +93,8 @@ export function createTestHandler(
       }),
     logSink: options.logSink ?? (() => undefined),
     ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.onStatement ? { onStatement: options.onStatement } : {}),
   });
 }
 
