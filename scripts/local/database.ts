@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrate } from 'postgres-migrations';
+import { serverSettingStatements } from '../../handlers/runtime/server-settings.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const migrationsDir = path.join(projectRoot, 'migrations');
@@ -191,11 +192,22 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
   await onServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
-/** Applies every migration in migrations/ that has not been applied yet. */
+/**
+ * Applies every migration in migrations/ that has not been applied yet, and the server settings the
+ * deployed database has (serverSettings) — where this user may: on an existing PostgreSQL
+ * (DATABASE_URL) the user may not own the database, and that is said, not fatal.
+ */
 export async function migrateDatabase(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    const [{ name } = { name: '' }] = (await client.query<{ name: string }>('SELECT current_database() AS name')).rows;
+    try {
+      for (const statement of serverSettingStatements(name)) await client.query(statement);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501') throw error;
+      console.warn(`Could not apply the server settings to ${name} (not its owner); timeouts stay the server's.`);
+    }
     const applied = await migrate({ client }, migrationsDir, { logger: () => undefined });
     return applied.map((migration) => migration.fileName);
   } finally {

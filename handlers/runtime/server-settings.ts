@@ -1,0 +1,21 @@
+/**
+ * What the database server enforces for the API's sessions, set on the database (`ALTER DATABASE …
+ * SET`), never per session: RDS Proxy pins a session that runs `SET`, and refuses startup `options`.
+ * On the database rather than the role, so they also hold for the second user that multi-user
+ * rotation creates (role settings are not inherited through membership). The deploy's bootstrap and
+ * the local database (start, tests, bench) apply the same values.
+ */
+export const serverSettings = {
+  /** The API's own statements are single and autocommitted; a transaction left idle is a stuck client. */
+  idle_in_transaction_session_timeout: '5s',
+  /** Below the runtime's statement timeout (5 s): a request waiting on a lock answers 503 first. */
+  lock_timeout: '2s',
+  /** Reclaims the connection slots of frozen or reaped Lambda instances; a thawed one reconnects. */
+  idle_session_timeout: '60s',
+} as const;
+
+/** `ALTER DATABASE` statements that apply `serverSettings` to the database named `database` (an identifier). */
+export function serverSettingStatements(database: string): string[] {
+  const name = `"${database.replaceAll('"', '""')}"`;
+  return Object.entries(serverSettings).map(([setting, value]) => `ALTER DATABASE ${name} SET ${setting} = '${value}'`);
+}
