@@ -22,8 +22,11 @@ const databaseSecretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:
 const originSecretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:taskboard/origin-verify-GhIjKl';
 const secretValue = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
 
-/** An in-memory Secrets Manager: versions by stage, and a record of every read. */
-function createSecretStore() {
+/**
+ * An in-memory Secrets Manager: versions by stage, and a record of every read. Its reader grants a
+ * re-read at once (`minRefreshMs: 0`) unless told otherwise, so rotations need no waiting.
+ */
+function createSecretStore(options: { minRefreshMs?: number } = {}) {
   const versions = new Map<string, Partial<Record<VersionStage, string>>>();
   const reads: Array<{ arn: string; stage: VersionStage }> = [];
   return {
@@ -37,7 +40,7 @@ function createSecretStore() {
         reads.push({ arn, stage });
         return versions.get(arn)?.[stage];
       },
-      minRefreshMs: 0,
+      minRefreshMs: options.minRefreshMs ?? 0,
     }),
   };
 }
@@ -123,6 +126,26 @@ async function serveWithSecrets(
 const ok = (response: RawResponse) => response.status >= 200 && response.status < 300;
 
 describe('database password rotation', () => {
+  it('when every login fails (the secret and the role disagree), answers 503 to each request and reads the secret once, not once per failure', async () => {
+    // Arrange: the production reader (a re-read at most once a minute) and a secret with a wrong password.
+    const application = await createApplicationRole();
+    const store = createSecretStore({ minRefreshMs: 60_000 });
+    store.put(databaseSecretArn, application.secretFor('not-the-password'));
+    const api = await serveWithSecrets(store, { poolMax: 1 });
+    const token = tokenFor(uniqueEmail('locked-out'));
+
+    // Act
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => api.client.send(jsonRequest('GET', '/users/me', { token }))),
+    );
+    await api.close();
+
+    // Assert
+    expect(new Set(responses.map((response) => response.status))).toEqual(new Set([503]));
+    expect(responses.every((response) => /^\d+$/.test(response.headers.get('retry-after') ?? ''))).toBe(true);
+    expect(store.reads.filter((read) => read.arn === databaseSecretArn)).toHaveLength(1);
+  });
+
   it.each([
     [1, 'one connection, as on Lambda'],
     [10, 'ten connections, as locally'],
