@@ -17,6 +17,7 @@ export interface DatabaseConfig {
   ssl: boolean;
   poolMax: number;
   connectionTimeoutMs: number;
+  /** The server's statement timeout as the runtime expects it; the client gives up 1 s later. */
   statementTimeoutMs: number;
   /** A connection idle (or frozen) at least this long is checked before it carries a statement. */
   idleCheckMs: number;

@@ -6,8 +6,8 @@
  *   before it carries a statement, and replaced if it does not answer;
  * - a statement that provably never left the process (the connection was already gone) is retried
  *   once on a fresh connection; one that may have reached the server is not — it answers 503;
- * - nothing in the startup packet but what RDS Proxy accepts (no `options`), and no session state:
- *   `search_path` and the timeouts come from the role;
+ * - nothing in the startup packet but user, database and application_name (no `options`, no
+ *   timeouts), and no session state: `search_path` and the timeouts are the database's settings;
  * - a rotated password is one re-read of the secret and one retry; outages are 503 with Retry-After;
  *   values PostgreSQL refuses as data are 400.
  */
@@ -128,7 +128,8 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
       // Frees connections of a long-lived local process; on Lambda, timers stop while frozen, so the
       // idle check at checkout (not this timer) is what protects a thawed instance.
       idleTimeoutMillis: 60_000,
-      statement_timeout: config.statementTimeoutMs,
+      // Client-side only: the server's statement_timeout is a database setting (server-settings.ts),
+      // because RDS Proxy and PgBouncer refuse or pin what a startup packet carries beyond the basics.
       query_timeout: config.statementTimeoutMs + 1000,
       application_name: 'taskboard-api',
       ...connection,

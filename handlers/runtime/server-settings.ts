@@ -6,9 +6,11 @@
  * the local database (start, tests, bench) apply the same values.
  */
 export const serverSettings = {
+  /** The server's bound on one statement; the runtime's own deadline (DB_STATEMENT_TIMEOUT_MS, 5 s) is the client's. */
+  statement_timeout: '5s',
   /** The API's own statements are single and autocommitted; a transaction left idle is a stuck client. */
   idle_in_transaction_session_timeout: '5s',
-  /** Below the runtime's statement timeout (5 s): a request waiting on a lock answers 503 first. */
+  /** Below the statement timeout: a request waiting on a lock answers 503 first. */
   lock_timeout: '2s',
   /** Reclaims the connection slots of frozen or reaped Lambda instances; a thawed one reconnects. */
   idle_session_timeout: '60s',
