@@ -10,6 +10,13 @@ import type { OperationContext, OperationHandlers } from './context.ts';
 import { createDatabase, type Database } from './db.ts';
 import { HttpError, ServiceUnavailableError, UnauthorizedError } from './errors.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
+import {
+  createMetrics,
+  type MetricSink,
+  type MetricsRecorder,
+  statusClassMetric,
+  stdoutMetricSink,
+} from './metrics.ts';
 import { originVerifyHeader, verifyOrigin } from './origin-verify.ts';
 import { principalFromClaims } from './principal.ts';
 import { headerMap, parseRequest, routeOf } from './request.ts';
@@ -21,6 +28,11 @@ export interface ApiHandlerOptions {
   /** Defaults to `loadConfig(process.env)` at the first request. */
   config?: () => Config;
   logSink?: LogSink;
+  /**
+   * Where EMF metric documents go. Defaults to stdout when METRICS=emf (set by the CDK stack) and to
+   * nowhere otherwise, so local runs and tests emit nothing unless they pass a sink.
+   */
+  metricSink?: MetricSink;
   secrets?: SecretReader;
   clock?: () => Date;
 }
@@ -30,6 +42,7 @@ interface Dependencies {
   db: Database;
   log: Logger;
   secrets: SecretReader;
+  metrics: MetricsRecorder;
 }
 
 export type ApiHandler = ((
@@ -49,12 +62,18 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const log = createLogger(config.logLevel, { service: 'taskboard-api' }, options.logSink);
     const secrets = options.secrets ?? createSecretReader();
     const db = createDatabase(config.database, { log, secrets, retryAfterSeconds: config.retryAfterSeconds });
-    return { config, db, log, secrets };
+    const metrics = createMetrics(
+      options.metricSink ?? (process.env.METRICS === 'emf' ? stdoutMetricSink : undefined),
+      { FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local' },
+      clock,
+    );
+    metrics.count('ColdStarts');
+    return { config, db, log, secrets, metrics };
   };
 
   const handle = async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
     dependencies ??= init();
-    const { config, db, log: rootLog, secrets } = await dependencies;
+    const { config, db, log: rootLog, secrets, metrics } = await dependencies;
     const started = performance.now();
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'local';
     let log = rootLog.child({ requestId });
@@ -69,9 +88,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
             throw new ServiceUnavailableError(
               'The origin check cannot read its secret; retry shortly.',
               config.retryAfterSeconds,
-              {
-                cause: error,
-              },
+              { cause: error, reason: 'secret' },
             );
           },
         );
@@ -83,7 +100,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       const request = parseRequest(event, config.maxBodyBytes, route);
       const principal = principalFromClaims(event.requestContext?.authorizer?.claims);
       if (operations[operationId].secured && !principal) throw new UnauthorizedError();
-      const operationContext: OperationContext = { principal, db, log, clock, requestId };
+      const operationContext: OperationContext = { principal, db, log, metrics, clock, requestId };
       const handler = options.handlers[operationId] as unknown as (
         input: unknown,
         context: OperationContext,
@@ -95,7 +112,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       response = jsonResponse(output.status, output.body, output.headers);
     } catch (error) {
       response = toProblemResponse(error, { requestId, instance: event.path, log });
+      if (error instanceof ServiceUnavailableError) {
+        metrics.count(error.reason === 'secret' ? 'ServiceUnavailableSecret' : 'ServiceUnavailableDatabase');
+      }
     }
+    const statusClass = statusClassMetric(response.statusCode);
+    if (statusClass) metrics.count(statusClass);
+    if (response.statusCode === 412) metrics.count('PreconditionFailed');
+    metrics.flush();
     log.info('request', {
       method: event.httpMethod,
       path: event.path,

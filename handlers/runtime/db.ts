@@ -114,8 +114,11 @@ export function createDatabase(
   };
   replacePool();
 
-  const unavailable = (error: unknown) =>
-    new ServiceUnavailableError('The database is unavailable; retry shortly.', retryAfterSeconds, { cause: error });
+  const unavailable = (error: unknown, reason: 'database' | 'secret' = 'database') =>
+    new ServiceUnavailableError('The database is unavailable; retry shortly.', retryAfterSeconds, {
+      cause: error,
+      reason,
+    });
 
   /** Runs `work` with one retry after a failed login (rotation) and maps outages to 503. */
   const withRetry = async <T>(work: (p: pg.Pool) => Promise<T>): Promise<T> => {
@@ -127,7 +130,7 @@ export function createDatabase(
       // The credentials could not be read (Secrets Manager unreachable, say): answer 503 and try
       // again on the next request instead of keeping the failed pool for the life of the instance.
       if (pool === used) replacePool();
-      throw unavailable(error);
+      throw unavailable(error, 'secret');
     }
     try {
       return await work(current);

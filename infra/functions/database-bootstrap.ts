@@ -116,6 +116,23 @@ export interface BootstrapPlan {
   login: DatabaseSecret;
 }
 
+/**
+ * Server-side limits on the application role, set on the role (`ALTER ROLE … SET`) because RDS
+ * Proxy refuses startup options and pins sessions that run SET:
+ * - `idle_session_timeout`: a frozen Lambda instance's connection is reclaimed after 5 minutes.
+ *   The runtime revalidates a connection that has been idle, so a reclaimed one costs a reconnect,
+ *   never a failed request; and 5 minutes keeps the connections of instances that stay warm.
+ * - `idle_in_transaction_session_timeout`: an instance that dies inside a transaction (holding a
+ *   claimed Idempotency-Key's row lock) releases it after 10 s, not after the statement timeout.
+ * - `lock_timeout`: a statement waits at most 3 s for a row lock, less than the runtime's 5 s
+ *   statement timeout, so a blocked request fails as a lock timeout that can be mapped and retried.
+ */
+export const appRoleSettings = {
+  idle_session_timeout: '5min',
+  idle_in_transaction_session_timeout: '10s',
+  lock_timeout: '3s',
+} as const;
+
 const id = (name: string) => pg.escapeIdentifier(name);
 const literal = (value: string) => pg.escapeLiteral(value);
 
@@ -123,7 +140,8 @@ const literal = (value: string) => pg.escapeLiteral(value);
  * The statements, run as the master user, that make `plan` true: the application role exists;
  * the secret's user can log in (multi-user rotation alternates between `taskboard_app` and
  * `taskboard_app_clone`, the clone being a member of the role); the schema exists and the role owns
- * it; the role's default search path is the schema; and nobody may create objects in `public`.
+ * it; the role's default search path is the schema, and its server-side timeouts are
+ * {@link appRoleSettings}; and nobody may create objects in `public`.
  * Idempotent: a second run on the resulting state changes nothing but re-asserts the REVOKE.
  */
 export function bootstrapStatements(plan: BootstrapPlan, state: BootstrapState): Statement[] {
@@ -177,6 +195,12 @@ export function bootstrapStatements(plan: BootstrapPlan, state: BootstrapState):
       description: `default search path of ${role} is ${schema}`,
       sql: `ALTER ROLE ${id(role)} SET search_path = ${id(schema)}`,
     });
+    for (const [setting, value] of Object.entries(appRoleSettings)) {
+      statements.push({
+        description: `${setting} of ${role} is ${value}`,
+        sql: `ALTER ROLE ${id(role)} SET ${setting} = ${literal(value)}`,
+      });
+    }
   }
   statements.push({
     description: 'PUBLIC may not create objects in schema public',

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  appRoleSettings,
   type BootstrapPlan,
   type BootstrapState,
   bootstrapStatements,
@@ -9,6 +11,7 @@ import {
   passwordStatement,
   readMigrationEnvironment,
 } from '../../infra/functions/database-bootstrap.ts';
+import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/local/database.ts';
 
 const buildPlan = (overrides: Partial<BootstrapPlan> = {}): BootstrapPlan => ({
   appRole: 'taskboard_app',
@@ -26,6 +29,14 @@ const buildState = (overrides: Partial<BootstrapState> = {}): BootstrapState => 
 
 const sqlOf = (plan: BootstrapPlan, state: BootstrapState) => bootstrapStatements(plan, state).map((s) => s.sql);
 
+/** The role settings every bootstrap run asserts for `role`: search path, then the server-side timeouts. */
+const roleSettingsSql = (role: string) => [
+  `ALTER ROLE "${role}" SET search_path = "app"`,
+  `ALTER ROLE "${role}" SET idle_session_timeout = '5min'`,
+  `ALTER ROLE "${role}" SET idle_in_transaction_session_timeout = '10s'`,
+  `ALTER ROLE "${role}" SET lock_timeout = '3s'`,
+];
+
 describe('bootstrapStatements', () => {
   it('on an empty database, creates the role with the secret’s password and the schema it owns', () => {
     const sql = sqlOf(buildPlan(), buildState());
@@ -34,18 +45,15 @@ describe('bootstrapStatements', () => {
       `CREATE ROLE "taskboard_app" LOGIN PASSWORD 'pa''ss'`,
       'GRANT "taskboard_app" TO CURRENT_USER WITH INHERIT FALSE, SET TRUE',
       'CREATE SCHEMA "app" AUTHORIZATION "taskboard_app"',
-      'ALTER ROLE "taskboard_app" SET search_path = "app"',
+      ...roleSettingsSql('taskboard_app'),
       'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
     ]);
   });
 
-  it('when everything exists, only re-asserts the search path and the revoke', () => {
+  it('when everything exists, only re-asserts the role settings and the revoke', () => {
     const sql = sqlOf(buildPlan(), buildState({ existingRoles: ['taskboard_app'], schemaOwner: 'taskboard_app' }));
 
-    expect(sql).toEqual([
-      'ALTER ROLE "taskboard_app" SET search_path = "app"',
-      'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
-    ]);
+    expect(sql).toEqual([...roleSettingsSql('taskboard_app'), 'REVOKE CREATE ON SCHEMA public FROM PUBLIC']);
   });
 
   it('when someone else owns the schema, hands it to the role', () => {
@@ -63,8 +71,8 @@ describe('bootstrapStatements', () => {
     expect(sql).toEqual([
       `CREATE ROLE "taskboard_app_clone" LOGIN PASSWORD 'secret'`,
       'GRANT "taskboard_app" TO "taskboard_app_clone"',
-      'ALTER ROLE "taskboard_app" SET search_path = "app"',
-      'ALTER ROLE "taskboard_app_clone" SET search_path = "app"',
+      ...roleSettingsSql('taskboard_app'),
+      ...roleSettingsSql('taskboard_app_clone'),
       'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
     ]);
   });
@@ -154,5 +162,61 @@ describe('isPasswordFailure', () => {
     expect(isPasswordFailure(Object.assign(new Error('password authentication failed'), { code: '28P01' }))).toBe(true);
     expect(isPasswordFailure(Object.assign(new Error('no pg_hba.conf entry'), { code: '28000' }))).toBe(false);
     expect(isPasswordFailure(new Error('timeout'))).toBe(false);
+  });
+});
+
+describe('bootstrapStatements on PostgreSQL 17', () => {
+  let postgres: RunningPostgres;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
+    admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await postgres?.stop();
+  });
+
+  it('puts the search path and the server-side timeouts on the role and its rotation alternate (pg_db_role_setting)', async () => {
+    const plan = buildPlan({ login: { username: 'taskboard_app_clone', password: 'secret' } });
+    for (const statement of bootstrapStatements(plan, buildState())) await admin.query(statement.sql);
+
+    const { rows } = await admin.query<{ rolname: string; setconfig: string[] }>(
+      `SELECT r.rolname, s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+       WHERE r.rolname = ANY($1::text[]) AND s.setdatabase = 0 ORDER BY r.rolname`,
+      [['taskboard_app', 'taskboard_app_clone']],
+    );
+
+    const expected = [
+      'search_path=app',
+      ...Object.entries(appRoleSettings).map(([setting, value]) => `${setting}=${value}`),
+    ].sort();
+    expect(rows.map((row) => row.rolname)).toEqual(['taskboard_app', 'taskboard_app_clone']);
+    for (const row of rows) expect([...row.setconfig].sort(), row.rolname).toEqual(expected);
+  });
+
+  it('a session of the login role runs with those timeouts, without any startup option or SET', async () => {
+    const server = new URL(postgres.url);
+    const client = new pg.Client({
+      host: server.hostname,
+      port: Number(server.port),
+      database: 'postgres',
+      user: 'taskboard_app_clone',
+      password: 'secret',
+    });
+    await client.connect();
+    try {
+      const { rows } = await client.query<Record<string, string>>(
+        `SELECT current_setting('idle_session_timeout') AS idle_session_timeout,
+                current_setting('idle_in_transaction_session_timeout') AS idle_in_transaction_session_timeout,
+                current_setting('lock_timeout') AS lock_timeout`,
+      );
+
+      expect(rows[0]).toEqual(appRoleSettings);
+    } finally {
+      await client.end();
+    }
   });
 });
