@@ -28,7 +28,9 @@ const handlerWith = (
       loadConfig({
         DATABASE_URL: 'postgres://unused:unused@127.0.0.1:1/unused',
         DB_CONNECTION_TIMEOUT_MS: '500',
-        ...(options.originSecret ? { ORIGIN_VERIFY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:origin-verify-AbCdEf' } : {}),
+        ...(options.originSecret
+          ? { ORIGIN_VERIFY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:origin-verify-AbCdEf' }
+          : {}),
       }),
     ...(options.originSecret ? { secrets: createSecretReader(options.originSecret) } : {}),
     logSink: () => undefined,
