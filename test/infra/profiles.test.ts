@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { estimateCost } from '../../infra/cost.ts';
 import { connectionBudget } from '../../infra/settings.ts';
 import {
   dependsOn,
@@ -22,6 +23,9 @@ const expectations = {
     webAcls: 0,
     proxy: false,
     reservedConcurrency: connectionBudget('t4g.micro'),
+    /** The README's cost table ("Cost"): `npm run cost` on this template. */
+    idleUsd: 28.28,
+    perMillionUsd: 8.47,
   },
   prod: {
     multiAz: true,
@@ -33,6 +37,8 @@ const expectations = {
     webAcls: 2,
     proxy: true,
     reservedConcurrency: connectionBudget('t4g.small'),
+    idleUsd: 106.82,
+    perMillionUsd: 9.67,
   },
 } as const;
 
@@ -160,6 +166,19 @@ describe.each(['dev', 'prod'] as const)('profile %s', (profile) => {
         ...egress.map(([id]) => id),
       ]),
     );
+  });
+
+  it('costs what the README’s cost table says, counted from the template’s resources', () => {
+    const estimate = estimateCost(synthesized.json);
+    const items = estimate.idle.map((line) => line.item);
+
+    expect(items).toContain(`Interface endpoint × ${expected.endpointSubnets} AZ`);
+    expect(items.some((item) => item.startsWith('RDS Proxy'))).toBe(expected.proxy);
+    expect(items.some((item) => item.startsWith('WAF'))).toBe(expected.webAcls > 0);
+    expect({ idle: estimate.idleUsd, perMillion: estimate.perMillionUsd }).toEqual({
+      idle: expected.idleUsd,
+      perMillion: expected.perMillionUsd,
+    });
   });
 
   it('sweeps expired idempotency keys hourly, after the migrations, with the application secret only', () => {
