@@ -141,6 +141,7 @@ export class TaskboardStack extends Stack {
       apiReservedConcurrency: settings.apiReservedConcurrency,
       rotationFunctionNames: this.database.rotationFunctionNames,
       databaseMemoryGiB: capacity?.memoryGiB ?? 1,
+      databaseMaxConnections: capacity?.maxConnections ?? settings.apiReservedConcurrency,
       databaseBurstable: settings.dbInstanceClass.startsWith('t'),
       distribution: this.edge.distribution,
       inUsEast1: this.edge.inUsEast1,

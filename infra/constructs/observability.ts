@@ -27,6 +27,8 @@ export interface ObservabilityProps {
   rotationFunctionNames: Record<string, string>;
   /** The instance class's memory, for the FreeableMemory alarm, and whether it earns CPU credits. */
   databaseMemoryGiB: number;
+  /** The instance class's max_connections, for the connections alarm. */
+  databaseMaxConnections: number;
   databaseBurstable: boolean;
   distribution: cloudfront.Distribution;
   /** CloudFront's metrics exist in us-east-1 only: its alarm is created only there. */
@@ -54,8 +56,8 @@ export const thresholds = {
   databaseCpuPercent: 80,
   /** Free storage in bytes (storage autoscaling should have grown it before). */
   databaseFreeStorageBytes: 2 * 1024 ** 3,
-  /** Open connections: most of what a t4g.micro allows (about 80). */
-  databaseConnections: 60,
+  /** Open connections as a share of the instance class's max_connections (infra/settings.ts). */
+  databaseConnectionsPercent: 80,
   /** Rotation function errors per 5 minutes: a failed rotation leaves the secret in AWSPENDING. */
   rotationErrors: 1,
   /** Concurrent executions as a share of the reserved concurrency (the connection budget). */
@@ -185,9 +187,12 @@ export class Observability extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       description: 'Database free storage below 2 GiB.',
     });
+    const connectionsThreshold = Math.floor(
+      (props.databaseMaxConnections * thresholds.databaseConnectionsPercent) / 100,
+    );
     this.alarm('DatabaseConnections', connections, {
-      threshold: thresholds.databaseConnections,
-      description: `More than ${thresholds.databaseConnections} database connections.`,
+      threshold: connectionsThreshold,
+      description: `More than ${connectionsThreshold} database connections (${thresholds.databaseConnectionsPercent}% of max_connections).`,
     });
 
     for (const [name, functionName] of Object.entries(props.rotationFunctionNames)) {

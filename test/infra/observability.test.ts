@@ -143,6 +143,8 @@ describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
     ]) {
       expect(alarmOn(synthesized, 'AWS/RDS', metric, instance), metric).toHaveLength(1);
     }
+    const [connections] = alarmOn(synthesized, 'AWS/RDS', 'DatabaseConnections', instance);
+    expect(connections?.Threshold).toBe(profile === 'dev' ? Math.floor(84 * 0.8) : Math.floor(168 * 0.8));
     const [memory] = alarmOn(synthesized, 'AWS/RDS', 'FreeableMemory', instance);
     const memoryGiB = profile === 'dev' ? 1 : 2;
     expect(memory?.Threshold).toBe(
