@@ -215,5 +215,6 @@ describe('Outputs', () => {
         'UserPoolId',
       ].sort(),
     );
+    expect(synthesized.json.Outputs?.ApiUrl?.Description).toMatch(/401 on secured routes.*404 on unknown paths.*403/);
   });
 });
