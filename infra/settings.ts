@@ -8,7 +8,43 @@ import type { Node } from 'constructs';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** A named set of defaults (`-c profile=dev|prod`); every individual flag still overrides it. */
+export type Profile = 'dev' | 'prod';
+
+/**
+ * PostgreSQL's connection capacity per supported instance class. RDS sets `max_connections` to
+ * `LEAST({DBInstanceClassMemory/9531392}, 5000)`; DBInstanceClassMemory is the class's memory less
+ * what the OS and the RDS processes keep, so the budget uses 75% of the nominal memory
+ * (t4g.micro: 1 GiB × 0.75 / 9531392 = 84, where the nominal 1 GiB would give 112).
+ */
+export const instanceClasses: Record<string, { memoryGiB: number; maxConnections: number; burstable: boolean }> = {
+  't4g.micro': { memoryGiB: 1, maxConnections: 84, burstable: true },
+  't4g.small': { memoryGiB: 2, maxConnections: 168, burstable: true },
+  't4g.medium': { memoryGiB: 4, maxConnections: 337, burstable: true },
+  't4g.large': { memoryGiB: 8, maxConnections: 675, burstable: true },
+  'm7g.large': { memoryGiB: 8, maxConnections: 675, burstable: false },
+  'm7g.xlarge': { memoryGiB: 16, maxConnections: 1351, burstable: false },
+  'r7g.large': { memoryGiB: 16, maxConnections: 1351, burstable: false },
+};
+
+/**
+ * Connections the API may not take: `superuser_reserved_connections` (3, for rdsadmin), plus the
+ * migration function (master and application user: 2), the two rotations (2), the idempotency-key
+ * sweep (1) and a human with psql (1).
+ */
+export const connectionHeadroom = { superuserReserved: 3, migrations: 2, rotations: 2, sweep: 1, human: 1 } as const;
+
+/** The API function's reserved concurrency for `instanceClass`: one connection per instance (pool max 1). */
+export function connectionBudget(instanceClass: string): number | undefined {
+  const capacity = instanceClasses[instanceClass];
+  if (!capacity) return undefined;
+  const headroom = Object.values(connectionHeadroom).reduce((sum, value) => sum + value, 0);
+  return capacity.maxConnections - headroom;
+}
+
 export interface TaskboardSettings {
+  /** The profile whose defaults apply (`profile`): `dev` (the default) or `prod`. */
+  profile: Profile;
   /** API Gateway stage, also CloudFront's origin path. */
   stageName: string;
   /** RDS deletion protection (`deletionProtection`). */
@@ -40,16 +76,77 @@ export interface TaskboardSettings {
   originVerifySecretVersionId: string | undefined;
   /** Changes on every synth so that the migration trigger runs on every deploy (`migrationRunId`). */
   migrationRunId: string;
+  /** Monthly cost budget in USD (`budgetUsd`); actual and forecast alerts go to the alarm topic and `alarmEmail`. */
+  budgetUsd: number;
+  /** Availability zones of the Secrets Manager interface endpoint (`secretsManagerEndpointAzs`): 1 or 2. */
+  secretsManagerEndpointAzs: number;
+  /** AWS WAF web ACLs with a rate-based rule on CloudFront and on the regional API (`waf`). */
+  waf: boolean;
+  /** Requests per 5 minutes per client IP before WAF blocks it (`wafRateLimit`). */
+  wafRateLimit: number;
+  /** The API function's reserved concurrency (`apiReservedConcurrency`); derived from `dbInstanceClass`. */
+  apiReservedConcurrency: number;
+  /** Cognito sends email through SES from this verified address (`sesFromEmail`), else Cognito's capped sender. */
+  ses: { fromEmail: string; region: string; configurationSet: string | undefined } | undefined;
+  /** A custom domain for CloudFront (`domainName`), its ACM certificate and Route 53 alias. */
+  customDomain:
+    | {
+        domainName: string;
+        certificateArn: string | undefined;
+        hostedZoneId: string | undefined;
+        hostedZoneName: string | undefined;
+      }
+    | undefined;
 }
 
-/** The defaults; `cdk.json` repeats the ones worth seeing at a glance. */
+type ProfileDefaults = Pick<
+  TaskboardSettings,
+  | 'deletionProtection'
+  | 'removalPolicy'
+  | 'useRdsProxy'
+  | 'multiAz'
+  | 'dbInstanceClass'
+  | 'logRetention'
+  | 'secretsManagerEndpointAzs'
+  | 'waf'
+>;
+
+/** What each profile changes; everything else is the same in both (`defaultSettings`). */
+export const profiles: Record<Profile, ProfileDefaults> = {
+  /** The lowest fixed cost that keeps the design, and a stack that `npm run destroy` removes completely. */
+  dev: {
+    deletionProtection: false,
+    removalPolicy: RemovalPolicy.DESTROY,
+    useRdsProxy: false,
+    multiAz: false,
+    dbInstanceClass: 't4g.micro',
+    logRetention: RetentionDays.ONE_WEEK,
+    secretsManagerEndpointAzs: 1,
+    waf: false,
+  },
+  /** A standby, a proxy, a firewall, deletion protection and a final snapshot. */
+  prod: {
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.SNAPSHOT,
+    useRdsProxy: true,
+    multiAz: true,
+    dbInstanceClass: 't4g.small',
+    logRetention: RetentionDays.THREE_MONTHS,
+    secretsManagerEndpointAzs: 2,
+    waf: true,
+  },
+};
+
+/** The defaults of the `dev` profile; `cdk.json` repeats the ones that do not depend on the profile. */
 export const defaultSettings: Omit<TaskboardSettings, 'migrationRunId'> = {
+  profile: 'dev',
+  ...profiles.dev,
+  apiReservedConcurrency: connectionBudget(profiles.dev.dbInstanceClass) ?? 1,
+  budgetUsd: 20,
+  wafRateLimit: 2000,
+  ses: undefined,
+  customDomain: undefined,
   stageName: 'v1',
-  deletionProtection: true,
-  removalPolicy: RemovalPolicy.SNAPSHOT,
-  useRdsProxy: false,
-  multiAz: false,
-  dbInstanceClass: 't4g.micro',
   callbackUrls: ['http://localhost:3000/'],
   logoutUrls: ['http://localhost:3000/'],
   hostedUiDomainPrefix: undefined,
@@ -57,7 +154,6 @@ export const defaultSettings: Omit<TaskboardSettings, 'migrationRunId'> = {
   threatProtection: false,
   throttlingRateLimit: 1000,
   throttlingBurstLimit: 2000,
-  logRetention: RetentionDays.ONE_MONTH,
   logLevel: 'info',
   alarmEmail: undefined,
   originVerifySecretVersionId: undefined,
@@ -116,9 +212,9 @@ function urls(context: Context, key: string, fallback: string[]): string[] {
   return values;
 }
 
-function removalPolicy(context: Context): RemovalPolicy {
+function removalPolicy(context: Context, fallback: RemovalPolicy): RemovalPolicy {
   const raw = context('removalPolicy');
-  if (raw === undefined) return defaultSettings.removalPolicy;
+  if (raw === undefined) return fallback;
   const policies: Record<string, RemovalPolicy> = {
     retain: RemovalPolicy.RETAIN,
     snapshot: RemovalPolicy.SNAPSHOT,
@@ -129,9 +225,9 @@ function removalPolicy(context: Context): RemovalPolicy {
   return policy;
 }
 
-function retention(context: Context): RetentionDays {
+function retention(context: Context, fallback: RetentionDays): RetentionDays {
   const raw = context('logRetentionDays');
-  if (raw === undefined) return defaultSettings.logRetention;
+  if (raw === undefined) return fallback;
   const days = Number(raw);
   const allowed = Object.values(RetentionDays).filter((value): value is number => typeof value === 'number');
   if (!allowed.includes(days) || days === RetentionDays.INFINITE) {
@@ -147,19 +243,65 @@ function logLevel(context: Context): LogLevel {
   return raw as LogLevel;
 }
 
+function profile(context: Context): Profile {
+  const raw = context('profile') ?? 'dev';
+  if (raw !== 'dev' && raw !== 'prod') throw new SettingsError('profile', 'must be dev or prod');
+  return raw;
+}
+
+function ses(context: Context): TaskboardSettings['ses'] {
+  const fromEmail = text(context, 'sesFromEmail', /^[^@\s]+@[^@\s]+$/);
+  if (!fromEmail) return undefined;
+  // SES identities are regional and the stack is environment-agnostic: the region must be named.
+  const region = text(context, 'sesRegion', /^[a-z]{2}(-[a-z]+)+-\d$/);
+  if (!region) throw new SettingsError('sesRegion', 'must name the SES region of sesFromEmail, e.g. us-east-1');
+  return { fromEmail, region, configurationSet: text(context, 'sesConfigurationSet', /^[A-Za-z0-9_-]{1,64}$/) };
+}
+
+function customDomain(context: Context): TaskboardSettings['customDomain'] {
+  const domainName = text(context, 'domainName', /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/);
+  const certificateArn = text(context, 'certificateArn', /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/);
+  const hostedZoneId = text(context, 'hostedZoneId', /^Z[A-Z0-9]{1,31}$/);
+  const hostedZoneName = text(context, 'hostedZoneName', /^([a-z0-9-]+\.)+[a-z]{2,63}$/);
+  if (!domainName) {
+    if (certificateArn || hostedZoneId)
+      throw new SettingsError('domainName', 'is required with certificateArn or hostedZoneId');
+    return undefined;
+  }
+  if (!certificateArn && !hostedZoneId) {
+    throw new SettingsError(
+      'certificateArn',
+      'or hostedZoneId (to issue a DNS-validated certificate) is required with domainName',
+    );
+  }
+  if (hostedZoneId && !hostedZoneName) throw new SettingsError('hostedZoneName', 'is required with hostedZoneId');
+  return { domainName, certificateArn, hostedZoneId, hostedZoneName };
+}
+
 /** Reads and validates the settings from the context visible at `node`. */
 export function readSettings(node: Node): TaskboardSettings {
   const context: Context = (key) => node.tryGetContext(key);
+  const chosen = profile(context);
+  const base = profiles[chosen];
+  const dbInstanceClass = text(context, 'dbInstanceClass', /^[a-z0-9]+\.[a-z0-9]+$/) ?? base.dbInstanceClass;
+  const budget = connectionBudget(dbInstanceClass);
+  if (budget === undefined && context('apiReservedConcurrency') === undefined) {
+    throw new SettingsError(
+      'dbInstanceClass',
+      `${dbInstanceClass} is not in infra/settings.ts's instanceClasses; add it or pass apiReservedConcurrency`,
+    );
+  }
   const callbackUrls = urls(context, 'callbackUrls', defaultSettings.callbackUrls);
   const throttlingRateLimit = integer(context, 'throttlingRateLimit', defaultSettings.throttlingRateLimit, 1, 10_000);
   const throttlingBurstLimit = integer(context, 'throttlingBurstLimit', defaultSettings.throttlingBurstLimit, 0, 5000);
   return {
+    profile: chosen,
     stageName: text(context, 'stageName', /^[A-Za-z0-9_]{1,64}$/) ?? defaultSettings.stageName,
-    deletionProtection: flag(context, 'deletionProtection', defaultSettings.deletionProtection),
-    removalPolicy: removalPolicy(context),
-    useRdsProxy: flag(context, 'useRdsProxy', defaultSettings.useRdsProxy),
-    multiAz: flag(context, 'multiAz', defaultSettings.multiAz),
-    dbInstanceClass: text(context, 'dbInstanceClass', /^[a-z0-9]+\.[a-z0-9]+$/) ?? defaultSettings.dbInstanceClass,
+    deletionProtection: flag(context, 'deletionProtection', base.deletionProtection),
+    removalPolicy: removalPolicy(context, base.removalPolicy),
+    useRdsProxy: flag(context, 'useRdsProxy', base.useRdsProxy),
+    multiAz: flag(context, 'multiAz', base.multiAz),
+    dbInstanceClass,
     callbackUrls,
     logoutUrls: urls(context, 'logoutUrls', callbackUrls),
     hostedUiDomainPrefix: text(context, 'hostedUiDomainPrefix', /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/),
@@ -167,10 +309,17 @@ export function readSettings(node: Node): TaskboardSettings {
     threatProtection: flag(context, 'threatProtection', defaultSettings.threatProtection),
     throttlingRateLimit,
     throttlingBurstLimit,
-    logRetention: retention(context),
+    logRetention: retention(context, base.logRetention),
     logLevel: logLevel(context),
     alarmEmail: text(context, 'alarmEmail', /^[^@\s]+@[^@\s]+$/),
     originVerifySecretVersionId: text(context, 'originVerifySecretVersionId', /^[A-Za-z0-9-]{32,64}$/),
     migrationRunId: text(context, 'migrationRunId', /^[\w.:-]{1,64}$/) ?? new Date().toISOString(),
+    budgetUsd: integer(context, 'budgetUsd', defaultSettings.budgetUsd, 1, 1_000_000),
+    secretsManagerEndpointAzs: integer(context, 'secretsManagerEndpointAzs', base.secretsManagerEndpointAzs, 1, 2),
+    waf: flag(context, 'waf', base.waf),
+    wafRateLimit: integer(context, 'wafRateLimit', defaultSettings.wafRateLimit, 10, 2_000_000_000),
+    apiReservedConcurrency: integer(context, 'apiReservedConcurrency', budget ?? 1, 1, 10_000),
+    ses: ses(context),
+    customDomain: customDomain(context),
   };
 }

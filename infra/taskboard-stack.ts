@@ -5,11 +5,12 @@ import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
 import { Database } from './constructs/database.ts';
 import { Edge } from './constructs/edge.ts';
+import { IdempotencySweep } from './constructs/idempotency-sweep.ts';
 import { Migrations } from './constructs/migrations.ts';
 import { Network } from './constructs/network.ts';
 import { Observability } from './constructs/observability.ts';
 import { ProviderLogGroups } from './constructs/provider-log-groups.ts';
-import { readSettings, type TaskboardSettings } from './settings.ts';
+import { connectionHeadroom, instanceClasses, readSettings, type TaskboardSettings } from './settings.ts';
 
 export interface TaskboardStackProps extends StackProps {
   /** The API Gateway definition; generated/apigateway.json when omitted. */
@@ -31,6 +32,7 @@ export class TaskboardStack extends Stack {
   readonly auth: Auth;
   readonly api: Api;
   readonly migrations: Migrations;
+  readonly sweep: IdempotencySweep;
   readonly edge: Edge;
   readonly observability: Observability;
 
@@ -43,8 +45,12 @@ export class TaskboardStack extends Stack {
     this.settings = settings;
     const logRetention = settings.logRetention;
 
-    // Private network: isolated subnets, Secrets Manager endpoint.
-    this.network = new Network(this, 'Network', { logRetention });
+    // Private network: isolated subnets, Secrets Manager endpoint (one AZ in dev, two in prod).
+    this.network = new Network(this, 'Network', {
+      logRetention,
+      secretsManagerEndpointAzs: settings.secretsManagerEndpointAzs,
+    });
+    const capacity = instanceClasses[settings.dbInstanceClass];
 
     // PostgreSQL 17 with a master secret and the application user's secret.
     this.database = new Database(this, 'Database', {
@@ -55,6 +61,10 @@ export class TaskboardStack extends Stack {
       removalPolicy: settings.removalPolicy,
       useRdsProxy: settings.useRdsProxy,
       logRetention,
+      // The API's share of max_connections through the proxy: everything but the headroom.
+      proxyMaxConnectionsPercent: capacity
+        ? Math.floor((100 * settings.apiReservedConcurrency) / capacity.maxConnections)
+        : 100 - Object.values(connectionHeadroom).reduce((sum, value) => sum + value, 0),
     });
 
     // Who may call: the Cognito user pool the API's authorizer trusts.
@@ -62,6 +72,7 @@ export class TaskboardStack extends Stack {
       hostedUiDomainPrefix: settings.hostedUiDomainPrefix,
       threatProtection: settings.threatProtection,
       removalPolicy: settings.removalPolicy,
+      ses: settings.ses,
     });
 
     // API Gateway from the generated definition, integrated with the API function.
@@ -75,6 +86,8 @@ export class TaskboardStack extends Stack {
       throttlingBurstLimit: settings.throttlingBurstLimit,
       logLevel: settings.logLevel,
       logRetention,
+      reservedConcurrency: settings.apiReservedConcurrency,
+      wafRateLimit: settings.waf ? settings.wafRateLimit : undefined,
     });
 
     // Migrations on every deploy, before the API function and the rotations touch the database.
@@ -84,10 +97,17 @@ export class TaskboardStack extends Stack {
       logRetention,
       runId: settings.migrationRunId,
     });
+    // Expired Idempotency-Keys are swept hourly, in batches; the schedule starts once the table exists.
+    this.sweep = new IdempotencySweep(this, 'IdempotencySweep', {
+      network: this.network,
+      database: this.database,
+      logRetention,
+    });
     this.migrations.runBefore(
       this.api.function.node.defaultChild as Construct,
       this.database.masterRotation,
       this.database.appRotation,
+      this.sweep.schedule,
     );
 
     // CloudFront in front; the API function accepts only requests that carry its secret header.
@@ -95,6 +115,8 @@ export class TaskboardStack extends Stack {
       apiDomainName: this.api.domainName,
       stageName: settings.stageName,
       originVerifySecretVersionId: settings.originVerifySecretVersionId,
+      customDomain: settings.customDomain,
+      wafRateLimit: settings.waf ? settings.wafRateLimit : undefined,
     });
     this.api.acceptOnlyFrom(this.edge.originVerifySecret);
 
@@ -105,18 +127,35 @@ export class TaskboardStack extends Stack {
       enableAdminPasswordAuth: settings.enableAdminPasswordAuth,
     });
 
-    // Alarms to SNS, and a dashboard.
+    // Alarms and the budget to SNS, and a dashboard.
     this.observability = new Observability(this, 'Observability', {
       stage: this.api.stage,
-      functions: { ApiFunction: this.api.function, MigrationFunction: this.migrations.function },
+      functions: {
+        ApiFunction: this.api.function,
+        MigrationFunction: this.migrations.function,
+        SweepFunction: this.sweep.function,
+      },
       database: this.database.instance,
       alarmEmail: settings.alarmEmail,
+      apiFunction: this.api.function,
+      apiReservedConcurrency: settings.apiReservedConcurrency,
+      rotationFunctionNames: this.database.rotationFunctionNames,
+      databaseMemoryGiB: capacity?.memoryGiB ?? 1,
+      databaseMaxConnections: capacity?.maxConnections ?? settings.apiReservedConcurrency,
+      databaseBurstable: settings.dbInstanceClass.startsWith('t'),
+      distribution: this.edge.distribution,
+      inUsEast1: this.edge.inUsEast1,
+      budgetUsd: settings.budgetUsd,
+      removalPolicy: settings.removalPolicy,
     });
 
     Aspects.of(this).add(new ProviderLogGroups(logRetention), { priority: AspectPriority.MUTATING });
 
     const outputs: Record<string, [string, string]> = {
-      ApiUrl: [this.api.restApi.url, 'API Gateway stage URL (answers 403 without the CloudFront header)'],
+      ApiUrl: [
+        this.api.restApi.url,
+        'API Gateway stage URL, not for clients: 401 on secured routes without a token, 404 on unknown paths, else 403 (no CloudFront header)',
+      ],
       CloudFrontUrl: [`${this.edge.url}/`, 'Public API URL: call the operations here'],
       UserPoolId: [this.auth.userPool.userPoolId, 'Cognito user pool id'],
       UserPoolClientId: [spaClient.userPoolClientId, 'SPA app client id (no secret)'],

@@ -10,6 +10,13 @@ import type { OperationContext, OperationHandlers } from './context.ts';
 import { createDatabase, type Database } from './db.ts';
 import { HttpError, ServiceUnavailableError, UnauthorizedError } from './errors.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
+import {
+  createMetrics,
+  type MetricSink,
+  type MetricsRecorder,
+  statusClassMetric,
+  stdoutMetricSink,
+} from './metrics.ts';
 import { originVerifyHeader, verifyOrigin } from './origin-verify.ts';
 import { principalFromClaims } from './principal.ts';
 import { headerMap, parseRequest, routeOf } from './request.ts';
@@ -21,6 +28,11 @@ export interface ApiHandlerOptions {
   /** Defaults to `loadConfig(process.env)` at the first request. */
   config?: () => Config;
   logSink?: LogSink;
+  /**
+   * Where EMF metric documents go. Defaults to stdout when METRICS=emf (set by the CDK stack) and to
+   * nowhere otherwise, so local runs and tests emit nothing unless they pass a sink.
+   */
+  metricSink?: MetricSink;
   secrets?: SecretReader;
   clock?: () => Date;
   /** Sees every statement sent to the database: statement-count tests and benchmarks. */
@@ -32,6 +44,7 @@ interface Dependencies {
   db: Database;
   log: Logger;
   secrets: SecretReader;
+  metrics: MetricsRecorder;
 }
 
 export type ApiHandler = ((
@@ -58,12 +71,18 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       now: () => clock().getTime(),
       ...(options.onStatement ? { onStatement: options.onStatement } : {}),
     });
-    return { config, db, log, secrets };
+    const metrics = createMetrics(
+      options.metricSink ?? (process.env.METRICS === 'emf' ? stdoutMetricSink : undefined),
+      { FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local' },
+      clock,
+    );
+    metrics.count('ColdStarts');
+    return { config, db, log, secrets, metrics };
   };
 
   const handle = async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
     dependencies ??= init();
-    const { config, db, log: rootLog, secrets } = await dependencies;
+    const { config, db, log: rootLog, secrets, metrics } = await dependencies;
     const started = performance.now();
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'local';
     let log = rootLog.child({ requestId });
@@ -78,9 +97,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
             throw new ServiceUnavailableError(
               'The origin check cannot read its secret; retry shortly.',
               config.retryAfterSeconds,
-              {
-                cause: error,
-              },
+              { cause: error, reason: 'secret' },
             );
           },
         );
@@ -92,7 +109,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       const request = parseRequest(event, config.maxBodyBytes, route);
       const principal = principalFromClaims(event.requestContext?.authorizer?.claims);
       if (operations[operationId].secured && !principal) throw new UnauthorizedError();
-      const operationContext: OperationContext = { principal, db, log, clock, requestId };
+      const operationContext: OperationContext = { principal, db, log, metrics, clock, requestId };
       const handler = options.handlers[operationId] as unknown as (
         input: unknown,
         context: OperationContext,
@@ -104,7 +121,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       response = jsonResponse(output.status, output.body, output.headers);
     } catch (error) {
       response = toProblemResponse(error, { requestId, instance: event.path, log });
+      if (error instanceof ServiceUnavailableError) {
+        metrics.count(error.reason === 'secret' ? 'ServiceUnavailableSecret' : 'ServiceUnavailableDatabase');
+      }
     }
+    const statusClass = statusClassMetric(response.statusCode);
+    if (statusClass) metrics.count(statusClass);
+    if (response.statusCode === 412) metrics.count('PreconditionFailed');
+    metrics.flush();
     log.info('request', {
       method: event.httpMethod,
       path: event.path,

@@ -1,6 +1,7 @@
 import type { Handler, OperationId } from '#generated/operations.ts';
 import type { Database } from './db.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import type { Principal } from './principal.ts';
 
 /** What every operation handler receives besides its validated input; built by the runtime. */
@@ -9,6 +10,8 @@ export interface OperationContext {
   principal: Principal | undefined;
   db: Database;
   log: Logger;
+  /** Counts named events (e.g. an idempotent replay) into this invocation's EMF document. */
+  metrics: Metrics;
   clock: () => Date;
   requestId: string;
 }

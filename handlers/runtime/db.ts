@@ -150,8 +150,11 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
   };
   replacePool();
 
-  const unavailable = (error: unknown) =>
-    new ServiceUnavailableError('The database is unavailable; retry shortly.', retryAfterSeconds, { cause: error });
+  const unavailable = (error: unknown, reason: 'database' | 'secret' = 'database') =>
+    new ServiceUnavailableError('The database is unavailable; retry shortly.', retryAfterSeconds, {
+      cause: error,
+      reason,
+    });
 
   /** Whether an idle client still answers: an empty query, bounded by the idle-check deadline. */
   const answers = async (client: pg.PoolClient): Promise<boolean> => {
@@ -214,7 +217,7 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
       // The credentials could not be read (Secrets Manager unreachable, say): answer 503 and try
       // again on the next request instead of keeping the failed pool for the life of the instance.
       if (pool === used) replacePool();
-      throw unavailable(error);
+      throw unavailable(error, 'secret');
     }
     try {
       return await run(current, text, values);

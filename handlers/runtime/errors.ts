@@ -77,9 +77,14 @@ export class UnprocessableEntityError extends HttpError {
   }
 }
 
+/** What a 503 waited for: the database, or a secret it could not read (counted as separate metrics). */
+export type UnavailableReason = 'database' | 'secret';
+
 export class ServiceUnavailableError extends HttpError {
-  constructor(detail: string, retryAfterSeconds: number, options?: ErrorOptions) {
+  readonly reason: UnavailableReason | undefined;
+  constructor(detail: string, retryAfterSeconds: number, options?: ErrorOptions & { reason?: UnavailableReason }) {
     super(503, 'Service Unavailable', detail, { 'Retry-After': String(retryAfterSeconds) }, options);
+    this.reason = options?.reason;
   }
 }
 

@@ -8,9 +8,10 @@
 import type { Queryable, Row } from './db.ts';
 import { ServiceUnavailableError } from './errors.ts';
 import { canonicalJson, sha256 } from './http.ts';
+import { idempotencyRetentionHours } from './idempotency-retention.ts';
 
 /** How long a key is remembered, at least: the sweep deletes keys older than this. */
-export const retentionHours = 24;
+const retentionHours = idempotencyRetentionHours;
 
 /** The key's claim, unless it is past retention (a key the sweep has not reached yet is forgotten all the same). */
 export const priorClaim = (scope: string, operationId: string, key: string): string =>

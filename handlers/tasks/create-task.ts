@@ -11,7 +11,7 @@ const created = ({ task, version }: StoredTask) => ({
 });
 
 /** createTask: a new task owned by the caller; a retry with the same Idempotency-Key returns the first response. */
-export const createTask: OperationHandler<'createTask'> = async ({ headers, body }, { db, principal }) => {
+export const createTask: OperationHandler<'createTask'> = async ({ headers, body }, { db, principal, metrics }) => {
   if (!principal) throw new UnauthorizedError();
   const keyed = keyedRequest(principal.sub, 'createTask', headers['Idempotency-Key'], body);
   const outcome = keyed
@@ -21,5 +21,7 @@ export const createTask: OperationHandler<'createTask'> = async ({ headers, body
   if (outcome === 'keyReused') {
     throw new UnprocessableEntityError('This Idempotency-Key was already used with a different request.');
   }
-  return created('created' in outcome ? outcome.created : outcome);
+  if (!('created' in outcome)) return created(outcome);
+  if (outcome.replayed) metrics.count('IdempotentReplays');
+  return created(outcome.created);
 };

@@ -15,7 +15,7 @@ const answer = ({ stored, created }: Registration) => {
  * registerUser: creates the caller's profile from their ID token. The role comes from the token's
  * Cognito groups at first registration only; afterwards the database is the authority.
  */
-export const registerUser: OperationHandler<'registerUser'> = async ({ headers }, { principal, db }) => {
+export const registerUser: OperationHandler<'registerUser'> = async ({ headers }, { principal, db, metrics }) => {
   if (!principal) throw new UnauthorizedError();
   const { email } = principal;
   if (!email) {
@@ -36,5 +36,6 @@ export const registerUser: OperationHandler<'registerUser'> = async ({ headers }
   if (outcome === 'keyReused') {
     throw new UnprocessableEntityError('This Idempotency-Key was already used with a different request.');
   }
+  if (outcome.replayed) metrics.count('IdempotentReplays');
   return answer(outcome.created);
 };

@@ -4,10 +4,11 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { type JsonObject, lambdaOperations, substitutePlaceholders } from '../api-definition.ts';
 import type { LogLevel } from '../settings.ts';
-import { appSchema, type Database } from './database.ts';
+import type { Database } from './database.ts';
 import { HouseFunction } from './house-function.ts';
 import type { Network } from './network.ts';
 
@@ -25,13 +26,18 @@ export interface ApiProps {
   throttlingBurstLimit: number;
   logLevel: LogLevel;
   logRetention: logs.RetentionDays;
+  /** The API function's reserved concurrency: the database connection budget (infra/README.md). */
+  reservedConcurrency: number;
+  /** A regional WAF web ACL with this rate-based rule (requests per 5 minutes per IP) on the stage. */
+  wafRateLimit: number | undefined;
 }
 
 /**
  * The HTTP API: the API function (handlers/api.ts, in the isolated subnets, reading only the
  * application user's database secret) behind a REGIONAL `SpecRestApi` imported from the generated
  * definition, with the function and user-pool ARNs substituted at synth time, one invoke permission
- * per integrated operation, and a stage with JSON access logs, throttling, metrics and tracing.
+ * per integrated operation, and a stage with JSON access logs, an execution log group created
+ * here with retention, throttling, metrics and tracing; optionally a regional WAF web ACL.
  */
 export class Api extends Construct {
   readonly function: HouseFunction;
@@ -40,6 +46,10 @@ export class Api extends Construct {
   /** `<api id>.execute-api.<region>.<suffix>`, CloudFront's origin. */
   readonly domainName: string;
   readonly accessLogs: logs.LogGroup;
+  /** `API-Gateway-Execution-Logs_<api id>/<stage>`, which API Gateway would otherwise create without retention. */
+  readonly executionLogs: logs.LogGroup;
+  /** The regional web ACL on the stage, when WAF is on. */
+  readonly webAcl: wafv2.CfnWebACL | undefined;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -54,12 +64,13 @@ export class Api extends Construct {
       vpcSubnets: network.isolatedSubnets,
       timeout: Duration.seconds(15),
       memorySize: 1024,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         DB_SECRET_ARN: database.appSecret.secretArn,
-        DB_SCHEMA: appSchema,
         DB_SSL: 'on',
         NODE_EXTRA_CA_CERTS: lambdaCaBundle,
         LOG_LEVEL: props.logLevel,
+        METRICS: 'emf',
         ...(database.apiHost ? { DB_HOST: database.apiHost } : {}),
       },
     });
@@ -116,6 +127,23 @@ export class Api extends Construct {
     this.restApi.node.tryRemoveChild('Endpoint');
     this.domainName = `${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
 
+    // Created before the stage, so that API Gateway writes into a log group that has a retention.
+    this.executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${props.stageName}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage.node.addDependency(this.executionLogs);
+
+    this.webAcl =
+      props.wafRateLimit === undefined ? undefined : rateLimitedWebAcl(this, 'WebAcl', 'REGIONAL', props.wafRateLimit);
+    if (this.webAcl) {
+      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+        resourceArn: this.stage.stageArn,
+        webAclArn: this.webAcl.attrArn,
+      });
+    }
+
     // One permission per imported method, never one for the whole API.
     for (const operation of lambdaOperations(props.definition)) {
       this.function.addPermission(`Invoke-${operation.operationId}`, {
@@ -130,10 +158,15 @@ export class Api extends Construct {
         id: 'AwsSolutions-APIG2',
         reason: 'Requests are validated by the API function against the spec (generated validators, problem+json).',
       },
-      {
-        id: 'AwsSolutions-APIG3',
-        reason: 'Only CloudFront reaches the API (origin-verify header); a WAF web ACL is an opt-in cost.',
-      },
+      ...(this.webAcl
+        ? []
+        : [
+            {
+              id: 'AwsSolutions-APIG3',
+              reason:
+                'Only CloudFront reaches the API (origin-verify header); the prod profile (-c waf=true) adds WAF.',
+            },
+          ]),
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         reason: 'The account-level API Gateway logging role uses the AWS policy made for exactly that.',
@@ -149,4 +182,35 @@ export class Api extends Construct {
     this.function.addEnvironment('ORIGIN_VERIFY_SECRET_ARN', originVerifySecret.secretArn);
     originVerifySecret.grantRead(this.function);
   }
+}
+
+/**
+ * A web ACL that allows everything except clients over `limit` requests in 5 minutes per IP, which
+ * it blocks until they slow down; CloudWatch metrics on, sampled requests on.
+ */
+export function rateLimitedWebAcl(
+  scope: Construct,
+  id: string,
+  webAclScope: 'REGIONAL' | 'CLOUDFRONT',
+  limit: number,
+): wafv2.CfnWebACL {
+  const metricName = `${Stack.of(scope).stackName}-${id}-${webAclScope}`.replace(/[^A-Za-z0-9-]/g, '-');
+  return new wafv2.CfnWebACL(scope, id, {
+    scope: webAclScope,
+    defaultAction: { allow: {} },
+    visibilityConfig: { cloudWatchMetricsEnabled: true, metricName, sampledRequestsEnabled: true },
+    rules: [
+      {
+        name: 'RateLimitPerIp',
+        priority: 0,
+        action: { block: {} },
+        statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+        visibilityConfig: {
+          cloudWatchMetricsEnabled: true,
+          metricName: `${metricName}-rate`,
+          sampledRequestsEnabled: true,
+        },
+      },
+    ],
+  });
 }

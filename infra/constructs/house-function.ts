@@ -22,6 +22,8 @@ export interface HouseFunctionProps {
   environment?: Record<string, string>;
   timeout?: Duration;
   memorySize?: number;
+  /** Reserved concurrency: the most instances that may run at once (the API's connection budget). */
+  reservedConcurrentExecutions?: number;
   /** Shell commands run after esbuild, e.g. to copy files next to the bundle. */
   afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
@@ -74,6 +76,9 @@ export class HouseFunction extends nodejs.NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       tracing: lambda.Tracing.ACTIVE,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       logGroup,
       role,
       projectRoot,

@@ -93,12 +93,15 @@ export class Migrations extends Construct {
       invocationType: triggers.InvocationType.REQUEST_RESPONSE,
       timeout: Duration.minutes(6),
       executeOnHandlerChange: true,
-      // The instance itself and the ingress rules that admit the function; nothing broader, because
-      // the API function and the rotations in turn wait for the migrations (runBefore).
+      // The instance, the Secrets Manager endpoint, the ingress rules that admit the function and the
+      // function's own egress rules; nothing broader, because the API function and the rotations in
+      // turn wait for the migrations (runBefore).
       executeAfter: [
         database.instance.node.defaultChild as Construct,
         database.securityGroup,
+        network.secretsManagerEndpoint,
         network.secretsManagerEndpointSecurityGroup,
+        ...this.function.connections.securityGroups,
       ],
     });
     // The trigger re-runs when its properties change: the run id does on every synth (so every

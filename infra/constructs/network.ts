@@ -5,12 +5,15 @@ import { Construct } from 'constructs';
 
 export interface NetworkProps {
   logRetention: logs.RetentionDays;
+  /** Availability zones of the Secrets Manager endpoint: 1 (dev: half the hourly cost) or 2. */
+  secretsManagerEndpointAzs: number;
 }
 
 /**
  * The private network: a VPC across two availability zones with isolated subnets only (no NAT
- * gateway, no internet gateway), a Secrets Manager interface endpoint with private DNS that admits
- * only the security groups granted through {@link Network.allowSecretsManagerFrom}, and flow logs.
+ * gateway, no internet gateway), a Secrets Manager interface endpoint with private DNS (in one or
+ * both zones; functions in the other zone reach it across zones) that admits only the security
+ * groups granted through {@link Network.allowSecretsManagerFrom}, and flow logs.
  */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
@@ -49,7 +52,7 @@ export class Network extends Construct {
     this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
       service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
       privateDnsEnabled: true,
-      subnets: this.isolatedSubnets,
+      subnets: { subnets: this.vpc.isolatedSubnets.slice(0, props.secretsManagerEndpointAzs) },
       // Closed by default; each caller is admitted by security group.
       open: false,
       securityGroups: [this.secretsManagerEndpointSecurityGroup],

@@ -1,5 +1,7 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, type CfnCondition, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as budgets from 'aws-cdk-lib/aws-budgets';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,9 +18,29 @@ export interface ObservabilityProps {
   /** Functions whose errors and throttles alarm, by a name for alarms and widgets. */
   functions: Record<string, lambda.IFunction>;
   database: rds.DatabaseInstance;
-  /** Subscribed to the alarm topic when set. */
+  /** Subscribed to the alarm topic and the budget when set; synth warns when it is not. */
   alarmEmail: string | undefined;
+  /** The API function, whose concurrency alarms near its reserved concurrency and whose EMF metrics are charted. */
+  apiFunction: lambda.IFunction;
+  apiReservedConcurrency: number;
+  /** The rotation functions' names (Serverless Application Repository functions), by a name for alarms. */
+  rotationFunctionNames: Record<string, string>;
+  /** The instance class's memory, for the FreeableMemory alarm, and whether it earns CPU credits. */
+  databaseMemoryGiB: number;
+  /** The instance class's max_connections, for the connections alarm. */
+  databaseMaxConnections: number;
+  databaseBurstable: boolean;
+  distribution: cloudfront.Distribution;
+  /** CloudFront's metrics exist in us-east-1 only: its alarm is created only there. */
+  inUsEast1: CfnCondition;
+  /** Monthly cost budget in USD. */
+  budgetUsd: number;
+  /** `DESTROY` also schedules the topic's KMS key for deletion; otherwise the key is kept ($1 a month). */
+  removalPolicy: RemovalPolicy;
 }
+
+/** The namespace of the API's EMF metrics (handlers/runtime/metrics.ts). */
+export const metricsNamespace = 'Taskboard';
 
 /** Alarm thresholds, in one place. */
 export const thresholds = {
@@ -34,14 +56,28 @@ export const thresholds = {
   databaseCpuPercent: 80,
   /** Free storage in bytes (storage autoscaling should have grown it before). */
   databaseFreeStorageBytes: 2 * 1024 ** 3,
-  /** Open connections: most of what a t4g.micro allows (about 80). */
-  databaseConnections: 60,
+  /** Open connections as a share of the instance class's max_connections (infra/settings.ts). */
+  databaseConnectionsPercent: 80,
+  /** Rotation function errors per 5 minutes: a failed rotation leaves the secret in AWSPENDING. */
+  rotationErrors: 1,
+  /** Concurrent executions as a share of the reserved concurrency (the connection budget). */
+  concurrencyPercent: 80,
+  /** Freeable memory as a share of the instance class's memory. */
+  databaseFreeableMemoryPercent: 10,
+  /** CPU credits left on a burstable (t-class) instance; at 0 it bills surplus credits. */
+  databaseCpuCredits: 20,
+  /** CloudFront 5xx error rate in percent, over 5 minutes. */
+  cloudFront5xxPercent: 5,
+  /** Budget alerts: actual spend at these percentages, and the month's forecast at 100%. */
+  budgetActualPercents: [80, 100],
 } as const;
 
 /**
  * What operators watch: an encrypted SNS topic (publishing over TLS only) that receives every alarm
- * — API 5xx rate and p99 latency, function errors and throttles, database CPU, free storage and
- * connections — and a dashboard of the same metrics.
+ * — API 5xx rate and p99 latency, function errors and throttles, rotation failures, the API
+ * function's concurrency, database CPU, CPU credits (t-class), freeable memory, free storage and
+ * connections, CloudFront 5xx (us-east-1 only) — and the monthly budget's alerts; and a dashboard
+ * of the same metrics plus the API's EMF metrics (status classes, 503 causes, replays, 412s, cold starts).
  */
 export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
@@ -49,6 +85,9 @@ export class Observability extends Construct {
   readonly alarmTopicKey: kms.Key;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
+  readonly budget: budgets.CfnBudget;
+  /** CloudFront's 5xx alarm, created in us-east-1 only (so not on the dashboard's alarm widget). */
+  readonly cloudFront5xxAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -58,18 +97,36 @@ export class Observability extends Construct {
     this.alarmTopicKey = new kms.Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the Taskboard alarm topic',
       enableKeyRotation: true,
+      removalPolicy: props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      pendingWindow: Duration.days(7),
     });
-    this.alarmTopicKey.grant(
-      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
-    );
+    for (const service of ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com']) {
+      this.alarmTopicKey.grant(new iam.ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    }
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: `${Stack.of(this).stackName} alarms`,
       masterKey: this.alarmTopicKey,
       enforceSSL: true,
     });
-    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    if (props.alarmEmail) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    } else {
+      Annotations.of(Stack.of(this)).addWarningV2(
+        'taskboard:alarmEmail',
+        'NO ONE WILL BE TOLD: alarmEmail is not set, so the alarms and the budget alerts reach an SNS topic nobody ' +
+          'subscribes to. Deploy with -c alarmEmail=you@example.com.',
+      );
+    }
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'BudgetsPublish',
+        principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    this.budget = this.monthlyBudget(props.budgetUsd, props.alarmEmail);
 
     const api = props.stage;
     const requests = api.metricCount({ period: fiveMinutes, statistic: 'Sum' });
@@ -130,10 +187,87 @@ export class Observability extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       description: 'Database free storage below 2 GiB.',
     });
+    const connectionsThreshold = Math.floor(
+      (props.databaseMaxConnections * thresholds.databaseConnectionsPercent) / 100,
+    );
     this.alarm('DatabaseConnections', connections, {
-      threshold: thresholds.databaseConnections,
-      description: `More than ${thresholds.databaseConnections} database connections.`,
+      threshold: connectionsThreshold,
+      description: `More than ${connectionsThreshold} database connections (${thresholds.databaseConnectionsPercent}% of max_connections).`,
     });
+
+    for (const [name, functionName] of Object.entries(props.rotationFunctionNames)) {
+      this.alarm(
+        `${name}Errors`,
+        new cloudwatch.Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'Errors',
+          dimensionsMap: { FunctionName: functionName },
+          period: fiveMinutes,
+          statistic: 'Sum',
+        }),
+        {
+          threshold: thresholds.rotationErrors,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          description: `${name}: the secret's rotation failed; the secret may be left with an AWSPENDING version.`,
+        },
+      );
+    }
+    const concurrency = props.apiFunction.metric('ConcurrentExecutions', { period: fiveMinutes, statistic: 'Maximum' });
+    const concurrencyThreshold = Math.max(
+      1,
+      Math.floor((props.apiReservedConcurrency * thresholds.concurrencyPercent) / 100),
+    );
+    this.alarm('ApiFunctionConcurrency', concurrency, {
+      threshold: concurrencyThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description: `API function: ${concurrencyThreshold} concurrent executions, ${thresholds.concurrencyPercent}% of its reserved ${props.apiReservedConcurrency} (the connection budget).`,
+    });
+    const freeableMemory = database.metricFreeableMemory({ period: fiveMinutes, statistic: 'Minimum' });
+    const memoryThreshold = Math.round(
+      (props.databaseMemoryGiB * 1024 ** 3 * thresholds.databaseFreeableMemoryPercent) / 100,
+    );
+    this.alarm('DatabaseFreeableMemory', freeableMemory, {
+      threshold: memoryThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      description: `Database freeable memory below ${thresholds.databaseFreeableMemoryPercent}% of the instance's for 15 minutes.`,
+    });
+    const databaseWidgets: cloudwatch.IWidget[] = [
+      new cloudwatch.GraphWidget({ title: 'Database freeable memory (bytes)', left: [freeableMemory], width: 8 }),
+    ];
+    if (props.databaseBurstable) {
+      const credits = database.metric('CPUCreditBalance', { period: fiveMinutes, statistic: 'Minimum' });
+      this.alarm('DatabaseCpuCredits', credits, {
+        threshold: thresholds.databaseCpuCredits,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        description: `Database CPU credit balance below ${thresholds.databaseCpuCredits}: surplus credits are billed.`,
+      });
+      databaseWidgets.push(new cloudwatch.GraphWidget({ title: 'Database CPU credits', left: [credits], width: 8 }));
+    }
+    const cloudFront5xx = props.distribution.metric5xxErrorRate({ period: fiveMinutes, statistic: 'Average' });
+    // Not in this.alarms: the dashboard's alarm widget would name an alarm that outside us-east-1 does not exist.
+    this.cloudFront5xxAlarm = new cloudwatch.Alarm(this, 'CloudFront5xxRate', {
+      metric: cloudFront5xx,
+      threshold: thresholds.cloudFront5xxPercent,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `More than ${thresholds.cloudFront5xxPercent}% of CloudFront responses were 5xx over 5 minutes.`,
+    });
+    this.cloudFront5xxAlarm.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+    this.cloudFront5xxAlarm.addOkAction(new actions.SnsAction(this.alarmTopic));
+    (this.cloudFront5xxAlarm.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = props.inUsEast1;
+
+    const emf = (metricName: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: metricsNamespace,
+        metricName,
+        dimensionsMap: { FunctionName: props.apiFunction.functionName },
+        period: fiveMinutes,
+        statistic: 'Sum',
+        label,
+      });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: Stack.of(this).stackName,
@@ -150,7 +284,65 @@ export class Observability extends Construct {
           new cloudwatch.GraphWidget({ title: 'Database free storage (bytes)', left: [freeStorage], width: 8 }),
           new cloudwatch.GraphWidget({ title: 'Database connections', left: [connections], width: 8 }),
         ],
+        [
+          ...databaseWidgets,
+          new cloudwatch.GraphWidget({ title: 'API function concurrency', left: [concurrency], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'CloudFront 5xx (%)', left: [cloudFront5xx], width: 8 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Responses by status class',
+            left: [
+              emf('Requests2xx', '2xx'),
+              emf('Requests3xx', '3xx'),
+              emf('Requests4xx', '4xx'),
+              emf('Requests5xx', '5xx'),
+            ],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: '503 causes',
+            left: [
+              emf('ServiceUnavailableDatabase', 'database unavailable'),
+              emf('ServiceUnavailableSecret', 'secret unavailable'),
+            ],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Replays, 412s, cold starts',
+            left: [
+              emf('IdempotentReplays', 'idempotent replays'),
+              emf('PreconditionFailed', '412 precondition failed'),
+              emf('ColdStarts', 'cold starts'),
+            ],
+            width: 8,
+          }),
+        ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+      ],
+    });
+  }
+
+  /** A monthly cost budget with alerts on actual and forecast spend, to the alarm topic and `email`. */
+  private monthlyBudget(limitUsd: number, email: string | undefined): budgets.CfnBudget {
+    const subscribers: budgets.CfnBudget.SubscriberProperty[] = [
+      { subscriptionType: 'SNS', address: this.alarmTopic.topicArn },
+      ...(email ? [{ subscriptionType: 'EMAIL', address: email }] : []),
+    ];
+    const notification = (notificationType: 'ACTUAL' | 'FORECASTED', threshold: number) => ({
+      notification: { notificationType, comparisonOperator: 'GREATER_THAN', threshold, thresholdType: 'PERCENTAGE' },
+      subscribers,
+    });
+    return new budgets.CfnBudget(this, 'MonthlyBudget', {
+      budget: {
+        budgetName: `${Stack.of(this).stackName}-monthly`,
+        budgetType: 'COST',
+        timeUnit: 'MONTHLY',
+        budgetLimit: { amount: limitUsd, unit: 'USD' },
+      },
+      notificationsWithSubscribers: [
+        ...thresholds.budgetActualPercents.map((percent) => notification('ACTUAL', percent)),
+        notification('FORECASTED', 100),
       ],
     });
   }

@@ -4,6 +4,7 @@
  * that owns the application schema and nothing else, and no CREATE on `public` for anyone.
  */
 import pg from 'pg';
+import { serverSettingStatements } from '../../handlers/runtime/server-settings.ts';
 
 /** A Secrets Manager database secret as RDS and its rotation functions write it. */
 export interface DatabaseSecret {
@@ -110,6 +111,8 @@ export interface Statement {
 }
 
 export interface BootstrapPlan {
+  /** The database the API uses: its settings (search path, timeouts) hold for every role in it. */
+  database: string;
   appRole: string;
   schema: string;
   /** The application secret: its user is the application role, or the rotation's alternate user. */
@@ -123,7 +126,11 @@ const literal = (value: string) => pg.escapeLiteral(value);
  * The statements, run as the master user, that make `plan` true: the application role exists;
  * the secret's user can log in (multi-user rotation alternates between `taskboard_app` and
  * `taskboard_app_clone`, the clone being a member of the role); the schema exists and the role owns
- * it; the role's default search path is the schema; and nobody may create objects in `public`.
+ * it; the database's default search path is the schema and its server-side timeouts are
+ * `serverSettings` — on the database, not the role, so they hold for whichever user multi-user
+ * rotation made current, even one created after the last deploy (role settings are not inherited
+ * through membership); RDS Proxy takes them as they are, with no startup option or SET; and nobody
+ * may create objects in `public`.
  * Idempotent: a second run on the resulting state changes nothing but re-asserts the REVOKE.
  */
 export function bootstrapStatements(plan: BootstrapPlan, state: BootstrapState): Statement[] {
@@ -172,11 +179,12 @@ export function bootstrapStatements(plan: BootstrapPlan, state: BootstrapState):
       sql: `ALTER SCHEMA ${id(schema)} OWNER TO ${id(appRole)}`,
     });
   }
-  for (const role of new Set([appRole, login.username])) {
-    statements.push({
-      description: `default search path of ${role} is ${schema}`,
-      sql: `ALTER ROLE ${id(role)} SET search_path = ${id(schema)}`,
-    });
+  statements.push({
+    description: `default search path in ${plan.database} is ${schema}`,
+    sql: `ALTER DATABASE ${id(plan.database)} SET search_path = ${id(schema)}`,
+  });
+  for (const sql of serverSettingStatements(plan.database)) {
+    statements.push({ description: sql.replace(/^ALTER DATABASE \S+ SET /, `${plan.database}: `), sql });
   }
   statements.push({
     description: 'PUBLIC may not create objects in schema public',

@@ -69,7 +69,9 @@ async function connect(
     connectionTimeoutMillis: 15_000,
     // The RDS CA comes from NODE_EXTRA_CA_CERTS; the host name is checked against the certificate.
     ssl: environment.ssl ? { rejectUnauthorized: true } : false,
-    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    // A direct connection, not through RDS Proxy: migrations may run longer than the API's 5 s
+    // statement timeout (a database setting), so they lift it for their own session.
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath} -c statement_timeout=0` } : {}),
   });
   try {
     await client.connect();
@@ -129,7 +131,7 @@ export async function migrateDatabase(
   let app: pg.Client;
   try {
     const state = await readBootstrapState(master, environment, login);
-    const plan = { appRole: environment.appRole, schema: environment.schema, login };
+    const plan = { database: environment.database, appRole: environment.appRole, schema: environment.schema, login };
     for (const statement of bootstrapStatements(plan, state)) bootstrap.push(await run(master, statement));
     try {
       app = await connect(environment, login, { searchPath: environment.schema });

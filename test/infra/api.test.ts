@@ -183,7 +183,6 @@ describe('Api', () => {
         Environment: {
           Variables: {
             DB_SECRET_ARN: { Ref: synthesized.logicalId(stack.database.appSecret) },
-            DB_SCHEMA: 'app',
             DB_SSL: 'on',
             NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
             NODE_OPTIONS: '--enable-source-maps',

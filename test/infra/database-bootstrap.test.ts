@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverSettings } from '../../handlers/runtime/server-settings.ts';
 import {
   type BootstrapPlan,
   type BootstrapState,
@@ -9,8 +11,10 @@ import {
   passwordStatement,
   readMigrationEnvironment,
 } from '../../infra/functions/database-bootstrap.ts';
+import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/local/database.ts';
 
 const buildPlan = (overrides: Partial<BootstrapPlan> = {}): BootstrapPlan => ({
+  database: 'postgres',
   appRole: 'taskboard_app',
   schema: 'app',
   login: { username: 'taskboard_app', password: "pa'ss" },
@@ -26,6 +30,15 @@ const buildState = (overrides: Partial<BootstrapState> = {}): BootstrapState => 
 
 const sqlOf = (plan: BootstrapPlan, state: BootstrapState) => bootstrapStatements(plan, state).map((s) => s.sql);
 
+/** The database settings every bootstrap run asserts: search path, then the server-side timeouts. */
+const databaseSettingsSql = [
+  `ALTER DATABASE "postgres" SET search_path = "app"`,
+  `ALTER DATABASE "postgres" SET statement_timeout = '5s'`,
+  `ALTER DATABASE "postgres" SET idle_in_transaction_session_timeout = '5s'`,
+  `ALTER DATABASE "postgres" SET lock_timeout = '2s'`,
+  `ALTER DATABASE "postgres" SET idle_session_timeout = '60s'`,
+];
+
 describe('bootstrapStatements', () => {
   it('on an empty database, creates the role with the secret’s password and the schema it owns', () => {
     const sql = sqlOf(buildPlan(), buildState());
@@ -34,18 +47,15 @@ describe('bootstrapStatements', () => {
       `CREATE ROLE "taskboard_app" LOGIN PASSWORD 'pa''ss'`,
       'GRANT "taskboard_app" TO CURRENT_USER WITH INHERIT FALSE, SET TRUE',
       'CREATE SCHEMA "app" AUTHORIZATION "taskboard_app"',
-      'ALTER ROLE "taskboard_app" SET search_path = "app"',
+      ...databaseSettingsSql,
       'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
     ]);
   });
 
-  it('when everything exists, only re-asserts the search path and the revoke', () => {
+  it('when everything exists, only re-asserts the database settings and the revoke', () => {
     const sql = sqlOf(buildPlan(), buildState({ existingRoles: ['taskboard_app'], schemaOwner: 'taskboard_app' }));
 
-    expect(sql).toEqual([
-      'ALTER ROLE "taskboard_app" SET search_path = "app"',
-      'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
-    ]);
+    expect(sql).toEqual([...databaseSettingsSql, 'REVOKE CREATE ON SCHEMA public FROM PUBLIC']);
   });
 
   it('when someone else owns the schema, hands it to the role', () => {
@@ -63,8 +73,7 @@ describe('bootstrapStatements', () => {
     expect(sql).toEqual([
       `CREATE ROLE "taskboard_app_clone" LOGIN PASSWORD 'secret'`,
       'GRANT "taskboard_app" TO "taskboard_app_clone"',
-      'ALTER ROLE "taskboard_app" SET search_path = "app"',
-      'ALTER ROLE "taskboard_app_clone" SET search_path = "app"',
+      ...databaseSettingsSql,
       'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
     ]);
   });
@@ -154,5 +163,60 @@ describe('isPasswordFailure', () => {
     expect(isPasswordFailure(Object.assign(new Error('password authentication failed'), { code: '28P01' }))).toBe(true);
     expect(isPasswordFailure(Object.assign(new Error('no pg_hba.conf entry'), { code: '28000' }))).toBe(false);
     expect(isPasswordFailure(new Error('timeout'))).toBe(false);
+  });
+});
+
+describe('bootstrapStatements on PostgreSQL 17', () => {
+  let postgres: RunningPostgres;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
+    admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await postgres?.stop();
+  });
+
+  it('puts the search path and the server-side timeouts on the database, for every role (pg_db_role_setting)', async () => {
+    const plan = buildPlan({ login: { username: 'taskboard_app_clone', password: 'secret' } });
+    for (const statement of bootstrapStatements(plan, buildState())) await admin.query(statement.sql);
+
+    const { rows } = await admin.query<{ setconfig: string[] }>(
+      `SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+       WHERE d.datname = 'postgres' AND s.setrole = 0`,
+    );
+
+    const expected = [
+      'search_path=app',
+      ...Object.entries(serverSettings).map(([setting, value]) => `${setting}=${value}`),
+    ].sort();
+    expect(rows).toHaveLength(1);
+    expect([...(rows[0]?.setconfig ?? [])].sort()).toEqual(expected);
+  });
+
+  it('a session of the rotation alternate runs with those settings, without any startup option or SET', async () => {
+    const server = new URL(postgres.url);
+    const client = new pg.Client({
+      host: server.hostname,
+      port: Number(server.port),
+      database: 'postgres',
+      user: 'taskboard_app_clone',
+      password: 'secret',
+    });
+    await client.connect();
+    try {
+      const { rows } = await client.query<Record<string, string>>(
+        `SELECT ${Object.keys(serverSettings)
+          .map((setting) => `current_setting('${setting}') AS ${setting}`)
+          .join(', ')}, current_setting('search_path') AS search_path`,
+      );
+
+      expect(rows[0]).toEqual({ ...serverSettings, idle_session_timeout: '1min', search_path: 'app' });
+    } finally {
+      await client.end();
+    }
   });
 });

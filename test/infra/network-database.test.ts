@@ -62,9 +62,12 @@ describe('Network', () => {
 
   it('admits to the endpoint (443) only the functions that read secrets', () => {
     const { stack } = synthesized;
-    const expected = [stack.api.function, stack.migrations.function, stack.database.rotationSecurityGroup].map(
-      (source) => [groupIdOf(synthesized, source), '443', '443'],
-    );
+    const expected = [
+      stack.api.function,
+      stack.migrations.function,
+      stack.sweep.function,
+      stack.database.rotationSecurityGroup,
+    ].map((source) => [groupIdOf(synthesized, source), '443', '443']);
 
     const rules = ingressInto(synthesized, stack.network.secretsManagerEndpointSecurityGroup);
 
@@ -91,7 +94,7 @@ describe('Database', () => {
     synthesized = synthesizeTaskboard();
   });
 
-  it('is PostgreSQL 17, private, encrypted, on gp3 that grows, with backups and deletion protection', () => {
+  it('is PostgreSQL 17, private, encrypted, on gp3 that grows, with backups (dev: no deletion protection)', () => {
     synthesized.template.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
       EngineVersion: Match.stringLikeRegexp('^17'),
@@ -101,7 +104,7 @@ describe('Database', () => {
       AllocatedStorage: '20',
       MaxAllocatedStorage: 100,
       BackupRetentionPeriod: 7,
-      DeletionProtection: true,
+      DeletionProtection: false,
       CACertificateIdentifier: 'rds-ca-rsa2048-g1',
     });
   });
@@ -113,12 +116,15 @@ describe('Database', () => {
     });
   });
 
-  it('admits on 5432 only the API function, the migration function and the rotation functions', () => {
+  it('admits on 5432 only the API function, the migration function, the sweep and the rotation functions', () => {
     const { stack } = synthesized;
     const port = `<${synthesized.logicalId(stack.database.instance)}.Endpoint.Port>`;
-    const expected = [stack.api.function, stack.migrations.function, stack.database.rotationSecurityGroup].map(
-      (source) => [groupIdOf(synthesized, source), port, port],
-    );
+    const expected = [
+      stack.api.function,
+      stack.migrations.function,
+      stack.sweep.function,
+      stack.database.rotationSecurityGroup,
+    ].map((source) => [groupIdOf(synthesized, source), port, port]);
 
     const rules = ingressInto(synthesized, stack.database.securityGroup);
 

@@ -1,0 +1,88 @@
+/**
+ * CloudWatch metrics as Embedded Metric Format (EMF) lines: one JSON document per invocation,
+ * written to the function's log stream, which CloudWatch turns into metrics with no API call.
+ * A small writer rather than Powertools Metrics: it is a few hundred bytes, and its import cost is
+ * measured in infra/README.md ("Metrics"). Only the counters named here exist, each a number with
+ * fixed dimensions set at cold start: no request data, user data or secret can reach a metric.
+ * Locally there is no sink, so nothing is written (tests pass a sink to read the documents).
+ */
+
+/** The CloudWatch namespace of every metric (the dashboard reads it from infra/constructs/observability.ts). */
+export const metricsNamespace = 'Taskboard';
+
+/** The counters the API emits. */
+export type MetricName =
+  | 'Requests2xx'
+  | 'Requests3xx'
+  | 'Requests4xx'
+  | 'Requests5xx'
+  | 'ServiceUnavailableDatabase'
+  | 'ServiceUnavailableSecret'
+  | 'IdempotentReplays'
+  | 'PreconditionFailed'
+  | 'ColdStarts';
+
+/** What a handler may do with metrics: count one of the named events. */
+export interface Metrics {
+  count(name: MetricName, value?: number): void;
+}
+
+/** Receives one EMF document (one line of JSON). */
+export type MetricSink = (line: string) => void;
+
+/** One invocation's counters; `flush` writes them as one document and starts over. */
+export interface MetricsRecorder extends Metrics {
+  flush(): void;
+}
+
+/** Writes EMF documents to stdout, where Lambda's log stream picks them up. */
+export const stdoutMetricSink: MetricSink = (line) => process.stdout.write(`${line}\n`);
+
+/**
+ * Creates a recorder with fixed `dimensions` (e.g. `{ FunctionName }`); without a sink, counting
+ * costs nothing and `flush` writes nothing.
+ */
+export function createMetrics(
+  sink: MetricSink | undefined,
+  dimensions: Record<string, string>,
+  clock: () => Date = () => new Date(),
+): MetricsRecorder {
+  let counts = new Map<MetricName, number>();
+  return {
+    count(name, value = 1) {
+      if (!sink) return;
+      counts.set(name, (counts.get(name) ?? 0) + value);
+    },
+    flush() {
+      if (!sink || counts.size === 0) return;
+      const recorded = counts;
+      counts = new Map();
+      const names = [...recorded.keys()];
+      sink(
+        JSON.stringify({
+          _aws: {
+            Timestamp: clock().getTime(),
+            CloudWatchMetrics: [
+              {
+                Namespace: metricsNamespace,
+                Dimensions: [Object.keys(dimensions)],
+                Metrics: names.map((name) => ({ Name: name, Unit: 'Count' })),
+              },
+            ],
+          },
+          ...dimensions,
+          ...Object.fromEntries(recorded),
+        }),
+      );
+    },
+  };
+}
+
+/** The status-class counter of an HTTP status. */
+export function statusClassMetric(status: number): MetricName | undefined {
+  if (status >= 200 && status < 300) return 'Requests2xx';
+  if (status >= 300 && status < 400) return 'Requests3xx';
+  if (status >= 400 && status < 500) return 'Requests4xx';
+  if (status >= 500 && status < 600) return 'Requests5xx';
+  return undefined;
+}

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { operationHandlers } from '../../handlers/operation-handlers.ts';
+import { createApiHandler } from '../../handlers/runtime/api-handler.ts';
+import { loadConfig } from '../../handlers/runtime/config.ts';
+import type { OperationHandlers } from '../../handlers/runtime/context.ts';
+import { PreconditionFailedError } from '../../handlers/runtime/errors.ts';
+import { createMetrics, metricsNamespace } from '../../handlers/runtime/metrics.ts';
+import { createSecretReader } from '../../handlers/runtime/secrets.ts';
+import { createProxyEvent } from '../support/factories.ts';
+
+interface EmfDocument {
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
+  [key: string]: unknown;
+}
+
+/** An API handler whose database is unreachable, its EMF documents captured. */
+const handlerWith = (
+  overrides: Partial<OperationHandlers> = {},
+  options: { originSecret?: () => Promise<string | undefined> } = {},
+) => {
+  const documents: EmfDocument[] = [];
+  const handler = createApiHandler({
+    handlers: { ...operationHandlers, ...overrides } as OperationHandlers,
+    config: () =>
+      loadConfig({
+        DATABASE_URL: 'postgres://unused:unused@127.0.0.1:1/unused',
+        DB_CONNECTION_TIMEOUT_MS: '500',
+        ...(options.originSecret
+          ? { ORIGIN_VERIFY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:origin-verify-AbCdEf' }
+          : {}),
+      }),
+    ...(options.originSecret ? { secrets: createSecretReader({ fetch: options.originSecret }) } : {}),
+    logSink: () => undefined,
+    metricSink: (line) => documents.push(JSON.parse(line) as EmfDocument),
+  });
+  return { handler, documents };
+};
+
+/** The counters of a document, without its metadata and dimensions. */
+const countsOf = (document: EmfDocument | undefined) => {
+  const { _aws, FunctionName, ...counts } = document ?? ({} as EmfDocument);
+  return counts;
+};
+
+describe('createMetrics', () => {
+  it('writes one EMF document per flush, declaring each counted metric under the namespace and dimensions', () => {
+    const lines: string[] = [];
+    const metrics = createMetrics(
+      (line) => lines.push(line),
+      { FunctionName: 'fn' },
+      () => new Date(1_700_000_000_000),
+    );
+
+    metrics.count('Requests2xx');
+    metrics.count('Requests2xx');
+    metrics.count('IdempotentReplays');
+    metrics.flush();
+    metrics.flush();
+
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toEqual({
+      _aws: {
+        Timestamp: 1_700_000_000_000,
+        CloudWatchMetrics: [
+          {
+            Namespace: metricsNamespace,
+            Dimensions: [['FunctionName']],
+            Metrics: [
+              { Name: 'Requests2xx', Unit: 'Count' },
+              { Name: 'IdempotentReplays', Unit: 'Count' },
+            ],
+          },
+        ],
+      },
+      FunctionName: 'fn',
+      Requests2xx: 2,
+      IdempotentReplays: 1,
+    });
+  });
+
+  it('without a sink, writes nothing', () => {
+    const metrics = createMetrics(undefined, { FunctionName: 'fn' });
+
+    metrics.count('ColdStarts');
+
+    expect(() => metrics.flush()).not.toThrow();
+  });
+});
+
+describe('metrics in the API handler', () => {
+  it('counts the cold start once and the status class of every response', async () => {
+    const { handler, documents } = handlerWith({
+      getHealth: async () => ({ status: 200, body: { status: 'ok' } }) as never,
+    });
+
+    await handler(createProxyEvent({ method: 'GET', path: '/health' }));
+    await handler(createProxyEvent({ method: 'GET', path: '/no-such-path' }));
+    await handler.close();
+
+    expect(documents.map(countsOf)).toEqual([{ ColdStarts: 1, Requests2xx: 1 }, { Requests4xx: 1 }]);
+  });
+
+  it('counts a 412 as a precondition failure, and a handler’s own counter (an idempotent replay)', async () => {
+    const { handler, documents } = handlerWith({
+      getHealth: async (_input, context) => {
+        context.metrics.count('IdempotentReplays');
+        throw new PreconditionFailedError('stale');
+      },
+    });
+
+    await handler(createProxyEvent({ method: 'GET', path: '/health' }));
+    await handler.close();
+
+    expect(countsOf(documents[0])).toEqual({
+      ColdStarts: 1,
+      IdempotentReplays: 1,
+      PreconditionFailed: 1,
+      Requests4xx: 1,
+    });
+  });
+
+  it('tells a 503 for an unreachable database from a 503 for an unreadable secret', async () => {
+    const database = handlerWith();
+    const secret = handlerWith(
+      {},
+      {
+        originSecret: async () => {
+          throw new Error('connect ETIMEDOUT secretsmanager');
+        },
+      },
+    );
+
+    await database.handler(createProxyEvent({ method: 'GET', path: '/health' }));
+    await secret.handler(
+      createProxyEvent({ method: 'GET', path: '/health', headers: { 'X-Origin-Verify': 'anything' } }),
+    );
+    await database.handler.close();
+    await secret.handler.close();
+
+    expect(countsOf(database.documents[0])).toEqual({
+      ColdStarts: 1,
+      ServiceUnavailableDatabase: 1,
+      Requests5xx: 1,
+    });
+    expect(countsOf(secret.documents[0])).toEqual({ ColdStarts: 1, ServiceUnavailableSecret: 1, Requests5xx: 1 });
+  });
+
+  it('puts nothing but the counters and the function name in a document (no path, no user data)', async () => {
+    const { handler, documents } = handlerWith();
+
+    await handler(
+      createProxyEvent({ method: 'GET', path: '/users/alice@example.com', headers: { Authorization: 'Bearer x' } }),
+    );
+    await handler.close();
+
+    const text = JSON.stringify(documents);
+    expect(text).not.toContain('alice');
+    expect(text).not.toContain('Bearer');
+    expect(Object.keys(documents[0] ?? {}).sort()).toEqual(['ColdStarts', 'FunctionName', 'Requests4xx', '_aws']);
+  });
+});
