@@ -9,7 +9,7 @@ import pg from 'pg';
 
 /** Pool max 1 as on Lambda; the runtime's timeouts (handlers/runtime/config.ts defaults). */
 export function createPool(applicationName: string): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: process.env.DATABASE_URL,
     max: Number(process.env.DB_POOL_MAX ?? 1),
     connectionTimeoutMillis: 3000,
@@ -17,6 +17,9 @@ export function createPool(applicationName: string): pg.Pool {
     query_timeout: 6000,
     application_name: applicationName,
   });
+  // An idle connection the server closes must not crash the instance; the pool replaces it.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 const taskColumns =
@@ -73,11 +76,7 @@ const toTask = (row: TaskRow): StoredTask => ({
 export type Outcome<T> = { unregistered: true } | { unregistered: false; value: T };
 
 /** getTask: the caller's task (any task for an administrator); `value` undefined when there is none. */
-export async function getTask(
-  pool: pg.Pool,
-  sub: string,
-  taskId: string,
-): Promise<Outcome<StoredTask | undefined>> {
+export async function getTask(pool: pg.Pool, sub: string, taskId: string): Promise<Outcome<StoredTask | undefined>> {
   const { rows } = await pool.query<TaskRow & { caller_id: string }>(
     `SELECT c.id AS caller_id, ${taskColumns}
      FROM users c

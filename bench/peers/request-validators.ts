@@ -31,7 +31,9 @@ const anything: JsonObject = {};
 
 /** The module's source: ESM, importing only Ajv's runtime helpers and ajv-formats (bundled by esbuild). */
 export function requestValidatorsModule(): string {
-  const document = JSON.parse(readFileSync(path.join(projectRoot, 'generated', 'openapi.json'), 'utf8')) as OpenApiDocument;
+  const document = JSON.parse(
+    readFileSync(path.join(projectRoot, 'generated', 'openapi.json'), 'utf8'),
+  ) as OpenApiDocument;
   const ajv = new Ajv({
     code: { source: true, esm: true },
     strict: true,

@@ -1,14 +1,19 @@
 /**
  * Peer: openapi-backend as its documentation builds an API Gateway proxy function — one
  * `OpenAPIBackend` over the whole spec (generated/openapi.json) with request validation on (its
- * default), handlers registered by operationId plus `validationFail`, `notFound` and
- * `notImplemented`, `init()` at module load and `handleRequest` per event. The statements are the floor's.
+ * default, with ajv-formats added through `customizeAjv`, or `format: uuid` is ignored), handlers
+ * registered by operationId plus `validationFail`, `notFound`, `notImplemented` and
+ * `unauthorizedHandler`, a security handler for the spec's scheme that accepts what API Gateway's
+ * Cognito authorizer let through, `init()` at module load and `handleRequest` per event. The
+ * statements are the floor's.
  */
+import addFormatsModule from 'ajv-formats';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type Context, type Document, OpenAPIBackend } from 'openapi-backend';
 import definition from '../../../generated/openapi.json' with { type: 'json' };
 import { createPool, createTask, decodeCursor, getTask, listTasks, type NewTask } from '../../floor/statements.ts';
 
+const addFormats = addFormatsModule.default;
 const pool = createPool('taskboard-bench-openapi-backend');
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
@@ -47,9 +52,21 @@ const handlers: Record<string, OperationHandler> = {
   validationFail: async (context) => json(400, { title: 'Bad Request', errors: context.validation.errors }),
   notFound: async () => json(404, { title: 'Not Found' }),
   notImplemented: async () => json(501, { title: 'Not Implemented' }),
+  unauthorizedHandler: async () => json(401, { title: 'Unauthorized' }),
 };
 
-const api = new OpenAPIBackend({ definition: definition as unknown as Document, handlers });
+const api = new OpenAPIBackend({
+  definition: definition as unknown as Document,
+  handlers,
+  customizeAjv: (ajv) => {
+    addFormats(ajv, ['uuid', 'date', 'date-time', 'email']);
+    return ajv;
+  },
+});
+// The gateway's authorizer verified the ID token; its claims are in the event.
+api.registerSecurityHandler('CognitoIdToken', (_context, event: APIGatewayProxyEvent) =>
+  Boolean(event.requestContext.authorizer?.claims?.sub),
+);
 api.init();
 
 export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>

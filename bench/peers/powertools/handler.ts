@@ -35,7 +35,10 @@ function standardSchema<T>(validate: ValidateFunction): StandardSchemaV1<unknown
 }
 
 const subOf = (event: unknown) =>
-  String((event as { requestContext?: { authorizer?: { claims?: { sub?: string } } } }).requestContext?.authorizer?.claims?.sub);
+  String(
+    (event as { requestContext?: { authorizer?: { claims?: { sub?: string } } } }).requestContext?.authorizer?.claims
+      ?.sub,
+  );
 
 const forbidden = () => new ForbiddenError('Register first');
 
