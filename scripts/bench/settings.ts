@@ -31,10 +31,10 @@ export const fullSettings: BenchSettings = {
 /** Short rounds for development on a busy machine: the same figures, far noisier. */
 export const quickSettings: BenchSettings = {
   coldStartRuns: 3,
-  warmRounds: 1,
+  warmRounds: 3,
   firstWarmup: 200,
-  warmup: 50,
-  iterations: { getTask: 150, listTasks: 100, createTask: 100 },
+  warmup: 40,
+  iterations: { getTask: 120, listTasks: 80, createTask: 80 },
   scaleSizes: [1000, 20_000],
   deepRows: 2000,
   scaleRounds: 1,
