@@ -312,6 +312,21 @@ function scaleDetail(scale: ScaleResults): string[] {
   ];
 }
 
+/** The README's performance table: where and when it was measured, the summary, what was missed. */
+export function readmeSummary(results: BenchResults, list: readonly Check[]): string {
+  const missed = list.filter((check) => !check.met);
+  const date = results.machine[0]?.replace('- Date: ', '') ?? '';
+  return [
+    `Last recorded run (${results.quick ? '`npm run bench -- --quick --output bench/results.md`, a quick run' : '`npm run bench`'}, ${date}; details in [bench/results.md](bench/results.md)); in brackets the ratio against the floor:`,
+    '',
+    summaryTable(results),
+    '',
+    missed.length === 0
+      ? 'Every target met.'
+      : `Targets missed in that run: ${missed.map((check) => check.check).join('; ')}.`,
+  ].join('\n');
+}
+
 /** bench/results.md for a run. */
 export function resultsDocument(results: BenchResults, list: readonly Check[]): string {
   const missed = list.filter((check) => !check.met);
