@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createProxyEvent, createTestHandler } from '../support/factories.ts';
 import { type StatementCounter, startStatementCounter } from '../support/statement-counter.ts';
 
 let counter: StatementCounter;
@@ -62,5 +63,23 @@ describe('startStatementCounter', () => {
 
     // Assert
     expect(counter.statements).toHaveLength(0);
+  });
+
+  it('counts what the API handler sends when pointed at the counter: getHealth sends one statement', async () => {
+    // Arrange
+    const handler = createTestHandler({ databaseUrl: counter.url });
+    try {
+      await handler(createProxyEvent({ method: 'GET', path: '/health' })); // first connection
+      counter.reset();
+
+      // Act
+      const result = await handler(createProxyEvent({ method: 'GET', path: '/health' }));
+
+      // Assert
+      expect(result.statusCode).toBe(200);
+      expect(counter.statements.map((statement) => statement.text)).toEqual(['SELECT 1']);
+    } finally {
+      await handler.close();
+    }
   });
 });
