@@ -4,6 +4,7 @@
  * the statements each operation sends, and bench/results.md with the run's machine, versions,
  * method, scale details and EXPLAIN output.
  */
+import os from 'node:os';
 import type { LambdaBundle, TargetSpec } from './bundles.ts';
 import type { ColdStartSummary } from './cold-start.ts';
 import { kilobytes, markdownTable, ms, perSecond, times } from './report.ts';
@@ -316,8 +317,9 @@ function scaleDetail(scale: ScaleResults): string[] {
 export function readmeSummary(results: BenchResults, list: readonly Check[]): string {
   const missed = list.filter((check) => !check.met);
   const date = results.machine[0]?.replace('- Date: ', '') ?? '';
+  const load = /load average ([\d.]+) at the start/.exec(results.machine.join(' '))?.[1] ?? '?';
   return [
-    `Last recorded run (${results.quick ? '`npm run bench -- --quick --output bench/results.md`, a quick run' : '`npm run bench`'}, ${date}; details in [bench/results.md](bench/results.md)); in brackets the ratio against the floor:`,
+    `Last recorded run (${results.quick ? '`npm run bench -- --quick --output bench/results.md`, a quick run' : '`npm run bench`'}, ${date}, 1-minute load average ${load} at the start on ${os.cpus().length} cores; details in [bench/results.md](bench/results.md)); in brackets the ratio against the floor:`,
     '',
     summaryTable(results),
     '',
@@ -341,7 +343,7 @@ export function resultsDocument(results: BenchResults, list: readonly Check[]): 
     '## This run',
     '',
     ...results.machine,
-    `- Mode: ${results.quick ? '**quick** (`--quick`: one short round, small scale — development numbers, noisy)' : 'full'}`,
+    `- Mode: ${results.quick ? '**quick** (`--quick`: three short rounds, a small scale run — development numbers, noisy)' : 'full'}`,
     `- Database: ${results.database}`,
     `- Versions: ${results.targets.flatMap((target) => target.versions).join(', ')}`,
     `- Wall time of the whole suite: ${results.wallSeconds.toFixed(0)} s`,

@@ -16,11 +16,11 @@ export interface BenchSettings {
 }
 
 export const fullSettings: BenchSettings = {
-  coldStartRuns: 12,
-  warmRounds: 7,
-  firstWarmup: 600,
-  warmup: 150,
-  iterations: { getTask: 500, listTasks: 300, createTask: 300 },
+  coldStartRuns: 10,
+  warmRounds: 5,
+  firstWarmup: 500,
+  warmup: 100,
+  iterations: { getTask: 400, listTasks: 250, createTask: 250 },
   scaleSizes: [1000, 1_000_000],
   deepRows: 10_000,
   scaleRounds: 3,
