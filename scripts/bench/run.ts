@@ -74,14 +74,22 @@ Environment:
 The full run is sized to stay within four minutes on two cores (its wall time is a target too).
 Run it on an otherwise idle machine.`;
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    'skip-scale': { type: 'boolean', default: false },
-    output: { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        'skip-scale': { type: 'boolean', default: false },
+        output: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+const args = parseOptions();
 if (args.help) {
   console.log(usage);
   process.exit(0);
