@@ -4,6 +4,7 @@
  * extended-protocol Execute, with the text Parse gave it and the values Bind gave it. Point a pool
  * at `url` instead of the server's; what is counted is what the pool sent (BEGIN and COMMIT
  * included), whatever the code above it did. A simple Query holding several statements counts once.
+ * Plain-text connections only: a connection that negotiates TLS is forwarded but not counted.
  * Used by `npm run bench` (scripts/bench/lambda-driver.ts) and available to tests.
  */
 import net from 'node:net';
@@ -69,10 +70,17 @@ function frontendReader(onStatement: (statement: SentStatement) => void): (chunk
       if (sent) onStatement(sent);
     }
   };
+  let opaque = false;
   return (chunk) => {
+    if (opaque) return;
     buffered = Buffer.concat([buffered, chunk]);
     for (;;) {
       if (!started) {
+        // A TLS handshake (0x16) after an accepted SSLRequest: nothing readable follows.
+        if (buffered[0] === 0x16) {
+          opaque = true;
+          return;
+        }
         if (buffered.length < 8) return;
         const length = buffered.readInt32BE(0);
         if (buffered.length < length) return;
@@ -84,7 +92,13 @@ function frontendReader(onStatement: (statement: SentStatement) => void): (chunk
       if (buffered.length < 5) return;
       const length = buffered.readInt32BE(1);
       if (buffered.length < 1 + length) return;
-      handle(String.fromCharCode(buffered[0] ?? 0), buffered.subarray(5, 1 + length));
+      try {
+        handle(String.fromCharCode(buffered[0] ?? 0), buffered.subarray(5, 1 + length));
+      } catch {
+        // Not the plain protocol (TLS after an accepted SSLRequest): forward, stop reading.
+        opaque = true;
+        return;
+      }
       buffered = buffered.subarray(1 + length);
     }
   };
