@@ -1,23 +1,65 @@
 /**
- * Production bundles, built the way the CDK NodejsFunction builds the API function (esbuild:
- * platform node, target node22, ESM, minified, the createRequire banner, `@aws-sdk/*` and
- * `pg-native` external — the bundling props of infra/constructs/house-function.ts), for the API
- * entry and the bare baseline; and the bench's lambda driver.
+ * The bench's targets and their production bundles, built the way the CDK NodejsFunction builds
+ * the API function (esbuild with the bundling props of infra/bundling.ts: platform node, target
+ * node22, ESM, minified, the createRequire banner, `@aws-sdk/*` and `pg-native` external): the
+ * API, the floor and the peers; and the bench's lambda driver. The peers that take precompiled
+ * validators get them from their build step (bench/peers/request-validators.ts) here.
  */
 import { statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
+import { requestValidatorsModule } from '../../bench/peers/request-validators.ts';
 import { lambdaBundling } from '../../infra/bundling.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bench = (...parts: string[]) => path.join(projectRoot, 'bench', ...parts);
 
-/** The entry points the bench bundles. */
-export const entries = {
-  api: path.join(projectRoot, 'handlers', 'api.ts'),
-  baseline: path.join(projectRoot, 'bench', 'baseline', 'bare-handler.ts'),
-  driver: path.join(projectRoot, 'scripts', 'bench', 'lambda-driver.ts'),
-};
+/** One function the bench measures. */
+export interface TargetSpec {
+  name: TargetName;
+  /** What the tables call it. */
+  label: string;
+  /** The npm packages it is built on, whose installed versions the report names. */
+  packages: string[];
+  /** The handler module; `factory` when it exports `createHandler(validators)` instead of `handler`. */
+  entry: string;
+  factory?: boolean;
+}
+
+export type TargetName = 'api' | 'floor' | 'openapi-backend' | 'middy' | 'powertools';
+
+export const targets: readonly TargetSpec[] = [
+  { name: 'api', label: 'API', packages: [], entry: path.join(projectRoot, 'handlers', 'api.ts') },
+  { name: 'floor', label: 'floor', packages: ['pg'], entry: bench('floor', 'handler.ts') },
+  {
+    name: 'openapi-backend',
+    label: 'openapi-backend',
+    packages: ['openapi-backend'],
+    entry: bench('peers', 'openapi-backend', 'handler.ts'),
+  },
+  {
+    name: 'middy',
+    label: 'middy',
+    packages: [
+      '@middy/core',
+      '@middy/http-router',
+      '@middy/http-json-body-parser',
+      '@middy/validator',
+      '@middy/http-error-handler',
+    ],
+    entry: bench('peers', 'middy', 'handler.ts'),
+    factory: true,
+  },
+  {
+    name: 'powertools',
+    label: 'Powertools',
+    packages: ['@aws-lambda-powertools/event-handler'],
+    entry: bench('peers', 'powertools', 'handler.ts'),
+    factory: true,
+  },
+];
 
 /** What `NodejsFunction` passes esbuild for the house function's bundling props (infra/bundling.ts). */
 const lambdaOptions: BuildOptions = {
@@ -30,37 +72,43 @@ const lambdaOptions: BuildOptions = {
   sourcesContent: lambdaBundling.sourcesContent,
   banner: { js: lambdaBundling.banner },
   external: [...lambdaBundling.externalModules],
+  // Entries generated in the scratch folder resolve packages from the project.
+  nodePaths: [path.join(projectRoot, 'node_modules')],
   logLevel: 'silent',
 };
 
 export interface LambdaBundle {
   file: string;
   bytes: number;
-  /** Size of the external source map of a second build with `sourcemap: true` (the deployed setting). */
-  sourceMapBytes: number;
-  /** That build's code: same as `bytes` plus the sourceMappingURL comment. */
-  withSourceMapFile: string;
 }
 
-/** Bundles `entry` into `outDir/<name>.mjs`, and once more with a source map into `outDir/<name>-sourcemap/`. */
-export async function buildLambdaBundle(entry: string, outDir: string, name: string): Promise<LambdaBundle> {
-  const file = path.join(outDir, `${name}.mjs`);
+/** Bundles `target` into `outDir/<name>.mjs` (a factory entry gets a generated entry with its validators). */
+export async function buildLambdaBundle(target: TargetSpec, outDir: string): Promise<LambdaBundle> {
+  let entry = target.entry;
+  if (target.factory) {
+    const validators = path.join(outDir, `${target.name}-validators.mjs`);
+    await writeFile(validators, requestValidatorsModule());
+    entry = path.join(outDir, `${target.name}-entry.mjs`);
+    await writeFile(
+      entry,
+      [
+        `import { createHandler } from ${JSON.stringify(target.entry)};`,
+        `import * as validators from ${JSON.stringify(validators)};`,
+        'export const handler = createHandler(validators);',
+        '',
+      ].join('\n'),
+    );
+  }
+  const file = path.join(outDir, `${target.name}.mjs`);
   await build({ ...lambdaOptions, entryPoints: [entry], outfile: file, sourcemap: false });
-  const withSourceMapFile = path.join(outDir, `${name}-sourcemap`, 'index.mjs');
-  await build({ ...lambdaOptions, entryPoints: [entry], outfile: withSourceMapFile, sourcemap: true });
-  return {
-    file,
-    bytes: statSync(file).size,
-    sourceMapBytes: statSync(`${withSourceMapFile}.map`).size,
-    withSourceMapFile,
-  };
+  return { file, bytes: statSync(file).size };
 }
 
-/** Bundles the lambda driver (node built-ins only) into `outDir/driver.mjs`. */
+/** Bundles the lambda driver (node built-ins and tinybench) into `outDir/driver.mjs`. */
 export async function buildDriver(outDir: string): Promise<string> {
   const file = path.join(outDir, 'driver.mjs');
   await build({
-    entryPoints: [entries.driver],
+    entryPoints: [path.join(projectRoot, 'scripts', 'bench', 'lambda-driver.ts')],
     outfile: file,
     bundle: true,
     platform: 'node',

@@ -1,16 +1,12 @@
 /**
  * Child processes of the bench: lambda drivers (a plan in, one result out, timed from spawn to
- * report) and HTTP targets (started, asked for their URL, stopped). Children get a clean
- * environment — no NODE_OPTIONS or loader flags from the parent's tsx — plus what they need.
+ * report). Children get a clean environment — no NODE_OPTIONS or loader flags from the parent's
+ * tsx — plus what they need.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DriverPlan, DriverResult } from './protocol.ts';
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const httpTarget = path.join(projectRoot, 'scripts', 'bench', 'http-target.ts');
 
 /** A minimal environment, like a Lambda function's: PATH plus the function's variables. */
 export const childEnv = (variables: Record<string, string>): NodeJS.ProcessEnv => ({
@@ -69,38 +65,4 @@ export async function runDriver(
   const result = JSON.parse(line) as DriverResult;
   if (!result.ok) throw new Error(`driver (${plan.mode}) failed: ${result.error}`);
   return { result, spawnToReportMs: at - spawned };
-}
-
-export interface HttpTarget {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts an HTTP target (see http-target.ts) and waits until it listens. */
-export async function startHttpTarget(
-  kind: 'gateway' | 'bare',
-  bundle: string,
-  keyFile: string,
-  env: NodeJS.ProcessEnv,
-): Promise<HttpTarget> {
-  const child = spawn(process.execPath, ['--import', 'tsx', httpTarget, kind, bundle, keyFile], {
-    cwd: projectRoot,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  try {
-    const { line } = await firstReport(child, `HTTP target (${kind})`);
-    const { url } = JSON.parse(line) as { url: string };
-    return {
-      url,
-      stop: async () => {
-        child.kill('SIGTERM');
-        await exited;
-      },
-    };
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
 }

@@ -1,8 +1,7 @@
 /**
  * The bench's PostgreSQL: an embedded PostgreSQL 17 with durability off (fsync, synchronous
  * commit, full-page writes: numbers for relative comparison, not for capacity planning), or
- * throw-away databases on the server DATABASE_URL names. Plus the bench's users and rows and a
- * sampler of `pg_stat_activity`.
+ * throw-away databases on the server DATABASE_URL names. Plus the bench's users and rows.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -66,12 +65,16 @@ export async function openBenchServer(serverUrl: string | undefined): Promise<Be
 }
 
 /** Registers a user as `registerUser` would; returns their id. */
-export async function registerBenchUser(client: pg.Client, email: string): Promise<string> {
+export async function registerBenchUser(
+  client: pg.Client,
+  email: string,
+  role: 'user' | 'admin' = 'user',
+): Promise<string> {
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO users (cognito_sub, email, name, role) VALUES ($1, $2, $3, 'user')
+    `INSERT INTO users (cognito_sub, email, name, role) VALUES ($1, $2, $3, $4)
      ON CONFLICT (cognito_sub) DO UPDATE SET email = EXCLUDED.email
      RETURNING id`,
-    [localSubject(email), email, email.split('@')[0]],
+    [localSubject(email), email, email.split('@')[0], role],
   );
   const id = rows[0]?.id;
   if (!id) throw new Error(`Could not register ${email}`);
@@ -95,33 +98,4 @@ export async function seedTasks(client: pg.Client, ownerId: string, from: number
      FROM generate_series($2::int, $3::int) AS n`,
     [ownerId, from, to],
   );
-}
-
-export interface ConnectionSampler {
-  /** Stops sampling; resolves to the peak number of connections seen. */
-  stop(): Promise<number>;
-}
-
-/** Samples how many connections `applicationName` holds to the bench database, every `intervalMs`. */
-export function sampleConnections(client: pg.Client, applicationName: string, intervalMs = 25): ConnectionSampler {
-  let peak = 0;
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const { rows } = await client.query<{ connections: number }>(
-        `SELECT count(*)::int AS connections FROM pg_stat_activity
-         WHERE datname = current_database() AND application_name = $1`,
-        [applicationName],
-      );
-      peak = Math.max(peak, rows[0]?.connections ?? 0);
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return peak;
-    },
-  };
 }

@@ -25,6 +25,8 @@ export interface ProxyEventOptions {
   claims: Record<string, string>;
   /** Sent as JSON with its Content-Type. */
   body?: unknown;
+  /** More request headers, e.g. Idempotency-Key or If-Match. */
+  headers?: Record<string, string>;
 }
 
 /** An authenticated proxy event. */
@@ -34,6 +36,7 @@ export function proxyEvent(options: ProxyEventOptions): APIGatewayProxyEvent {
     Host: '127.0.0.1',
     'User-Agent': 'taskboard-bench',
     ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    ...options.headers,
   };
   return {
     resource: options.resource ?? options.path,

@@ -1,17 +1,35 @@
 /**
  * The bench's stand-in for the Lambda runtime: a fresh `node` process that imports a production
- * bundle and invokes its `handler` with proxy events, one at a time or `concurrency` at a time.
- * Bundled by esbuild next to the bundles it drives (no tsx at run time, nothing else loaded), so
- * a cold start here is node's start, the bundle's import and its first invocation.
- * Usage: `node driver.mjs <plan.json>`; the result is one JSON line on file descriptor 3.
+ * bundle and invokes its `handler` with proxy events and a Lambda context, one at a time, as one
+ * instance does. Bundled by esbuild next to the bundles it drives (no tsx at run time), so a cold
+ * start here is node's start, the bundle's import and its first invocation. Load loops run in
+ * tinybench. Usage: `node driver.mjs <plan.json>`; the result is one JSON line on file descriptor 3.
  */
 import { readFileSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { DriverPlan, DriverResult, LoadResult, LoadScenario, WalkResult } from './protocol.ts';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { Bench } from 'tinybench';
+import { type StatementCounter, startStatementCounter } from '../../test/support/statement-counter.ts';
+import type { DriverPlan, DriverResult, LoadResult, LoadScenario, RecordResult, Step, WalkResult } from './protocol.ts';
 import { reportFd } from './protocol.ts';
 
-type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** What the Lambda runtime passes every invocation (middy and Powertools read it). */
+const context: Context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'taskboard-bench',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:taskboard-bench',
+  memoryLimitInMB: '1024',
+  awsRequestId: 'bench-request',
+  logGroupName: '/aws/lambda/taskboard-bench',
+  logStreamName: 'bench',
+  getRemainingTimeInMillis: () => 29_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
 
 function report(result: DriverResult): never {
   writeSync(reportFd, `${JSON.stringify(result)}\n`);
@@ -19,39 +37,60 @@ function report(result: DriverResult): never {
   process.exit(result.ok ? 0 : 1);
 }
 
-function expect(result: APIGatewayProxyResult, status: number, what: string): void {
-  if (result.statusCode !== status) {
-    throw new Error(`${what} answered ${result.statusCode}, expected ${status}: ${result.body.slice(0, 300)}`);
+/**
+ * Invokes `handler` with a fresh copy of the step's event, as the Lambda runtime hands every
+ * invocation its own (middy's body parser and router write into the event they get).
+ */
+async function invoke(
+  handler: Handler,
+  step: Step,
+  event = structuredClone(step.event),
+): Promise<APIGatewayProxyResult> {
+  const result = await handler(event, context);
+  if (result.statusCode !== step.expectStatus) {
+    throw new Error(
+      `${step.name} answered ${result.statusCode}, expected ${step.expectStatus}: ${String(result.body).slice(0, 300)}`,
+    );
   }
+  return result;
 }
 
 async function load(handler: Handler, scenario: LoadScenario): Promise<LoadResult> {
-  const run = async (count: number, latencies: number[] | undefined) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < count) {
-        next += 1;
-        const began = performance.now();
-        const result = await handler(scenario.event);
-        latencies?.push(performance.now() - began);
-        expect(result, scenario.expectStatus, scenario.name);
-      }
-    };
-    await Promise.all(Array.from({ length: scenario.concurrency }, worker));
-  };
-  await run(scenario.warmup, undefined);
-  const latenciesMs: number[] = [];
+  for (let index = 0; index < scenario.warmup; index += 1) await invoke(handler, scenario);
+  // The copies are made before the clock starts: the runtime's event parsing is no target's cost.
+  const events = Array.from({ length: scenario.iterations }, () => structuredClone(scenario.event));
+  const bench = new Bench({ iterations: scenario.iterations, time: 0, warmup: false, throws: true });
+  bench.add(scenario.name, async () => {
+    await invoke(handler, scenario, events.pop());
+  });
   const cpuBefore = process.cpuUsage();
-  const began = performance.now();
-  await run(scenario.iterations, latenciesMs);
-  const elapsedMs = performance.now() - began;
+  await bench.run();
   const cpu = process.cpuUsage(cpuBefore);
+  const result = bench.tasks[0]?.result;
+  if (result?.state !== 'completed') throw new Error(`${scenario.name}: tinybench ended ${result?.state}`);
   return {
     name: scenario.name,
-    latenciesMs,
-    elapsedMs,
-    cpuMicrosPerRequest: (cpu.user + cpu.system) / scenario.iterations,
+    iterations: result.latency.samplesCount,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    throughputPerSecond: (result.latency.samplesCount / result.totalTime) * 1000,
+    cpuMicrosPerRequest: (cpu.user + cpu.system) / result.latency.samplesCount,
   };
+}
+
+/** Lets work a handler left running after its response (unawaited statements) reach the counter. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+async function record(handler: Handler, counter: StatementCounter, steps: Step[]): Promise<RecordResult[]> {
+  const results: RecordResult[] = [];
+  for (const step of steps) {
+    await settle();
+    counter.reset();
+    const response = await invoke(handler, step);
+    await settle();
+    results.push({ name: step.name, status: response.statusCode, statements: [...counter.statements] });
+  }
+  return results;
 }
 
 async function walk(handler: Handler, event: APIGatewayProxyEvent, rows: number): Promise<WalkResult> {
@@ -60,8 +99,11 @@ async function walk(handler: Handler, event: APIGatewayProxyEvent, rows: number)
   let pages = 0;
   while (rowsWalked < rows) {
     const limit = String(Math.min(100, rows - rowsWalked));
-    const result = await handler({ ...event, queryStringParameters: { limit, ...(cursor ? { cursor } : {}) } });
-    expect(result, 200, 'GET /tasks');
+    const result = await invoke(handler, {
+      name: 'GET /tasks',
+      event: { ...event, queryStringParameters: { limit, ...(cursor ? { cursor } : {}) } },
+      expectStatus: 200,
+    });
     const page = JSON.parse(result.body) as { items: unknown[]; nextCursor: string | null };
     if (!page.nextCursor) throw new Error(`The list ended after ${rowsWalked + page.items.length} rows`);
     cursor = page.nextCursor;
@@ -75,7 +117,7 @@ async function walk(handler: Handler, event: APIGatewayProxyEvent, rows: number)
 /**
  * Node.js 21 and later (the Lambda runtime is 22) define `navigator`. pg probes it when imported
  * and, without it, constructs a `Response`, which makes Node.js 20 load its whole fetch
- * implementation (tens of milliseconds, in both bundles alike). Define it as newer Node.js does,
+ * implementation (tens of milliseconds, in every bundle alike). Define it as newer Node.js does,
  * so a cold start here costs what it costs on the Lambda runtime.
  */
 function defineNavigatorAsNewerNode(): void {
@@ -89,14 +131,16 @@ async function main(): Promise<void> {
   const planFile = process.argv[2];
   if (!planFile) throw new Error('usage: driver.mjs <plan.json>');
   const plan = JSON.parse(readFileSync(planFile, 'utf8')) as DriverPlan;
+  // Before the import: the bundle reads DATABASE_URL at init.
+  const counter = plan.mode === 'record' ? await startStatementCounter(process.env.DATABASE_URL ?? '') : undefined;
+  if (counter) process.env.DATABASE_URL = counter.url;
   const importStarted = performance.now();
   const { handler } = (await import(pathToFileURL(plan.bundle).href)) as { handler: Handler };
   const imported = performance.now();
   switch (plan.mode) {
     case 'cold': {
-      const result = await handler(plan.event);
+      await invoke(handler, plan.step);
       const answered = performance.now();
-      expect(result, plan.expectStatus, 'the first request');
       report({
         ok: true,
         cold: {
@@ -113,6 +157,10 @@ async function main(): Promise<void> {
       report({ ok: true, load: results });
       break;
     }
+    case 'record':
+      if (!counter) throw new Error('no statement counter');
+      report({ ok: true, record: await record(handler, counter, plan.steps) });
+      break;
     case 'walk':
       report({ ok: true, walk: await walk(handler, plan.event, plan.rows) });
   }

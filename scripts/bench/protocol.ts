@@ -4,25 +4,31 @@
  * never mixes with results).
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { SentStatement } from '../../test/support/statement-counter.ts';
 
 /** The file descriptor children report on. */
 export const reportFd = 3;
 
-/** A stream of identical invocations, `concurrency` in flight at a time. */
-export interface LoadScenario {
+/** One invocation and the status it must answer. */
+export interface Step {
   name: string;
   event: APIGatewayProxyEvent;
+  expectStatus: number;
+}
+
+/** A run of identical invocations, one at a time (what one Lambda instance does), after a warm-up. */
+export interface LoadScenario extends Step {
   warmup: number;
   iterations: number;
-  concurrency: number;
-  expectStatus: number;
 }
 
 export type DriverPlan =
   /** Import the bundle and answer one event: a cold start. */
-  | { mode: 'cold'; bundle: string; event: APIGatewayProxyEvent; expectStatus: number }
+  | { mode: 'cold'; bundle: string; step: Step }
   /** Import the bundle and run each scenario in turn. */
   | { mode: 'load'; bundle: string; scenarios: LoadScenario[] }
+  /** Import the bundle behind a statement counter and run the steps in order, recording what each sent. */
+  | { mode: 'record'; bundle: string; steps: Step[] }
   /** Page through `rows` rows of GET /tasks (pages of up to 100) and return the cursor after them. */
   | { mode: 'walk'; bundle: string; event: APIGatewayProxyEvent; rows: number };
 
@@ -37,10 +43,19 @@ export interface ColdResult {
 
 export interface LoadResult {
   name: string;
-  latenciesMs: number[];
-  elapsedMs: number;
+  iterations: number;
+  /** tinybench's latency percentiles of the measured iterations. */
+  p50Ms: number;
+  p99Ms: number;
+  throughputPerSecond: number;
   /** CPU time (user + system) the driver process spent per measured invocation. */
   cpuMicrosPerRequest: number;
+}
+
+export interface RecordResult {
+  name: string;
+  status: number;
+  statements: SentStatement[];
 }
 
 export interface WalkResult {
@@ -50,5 +65,5 @@ export interface WalkResult {
 }
 
 export type DriverResult =
-  | { ok: true; cold?: ColdResult; load?: LoadResult[]; walk?: WalkResult }
+  | { ok: true; cold?: ColdResult; load?: LoadResult[]; record?: RecordResult[]; walk?: WalkResult }
   | { ok: false; error: string };

@@ -3,73 +3,37 @@
  * with the real handler) for one owner with 1,000 tasks in the table and, in a second database on
  * the same server, with 1,000,000 (seeded with INSERT … SELECT generate_series). Both through the
  * API bundle in driver processes (pool max 1), in rounds that alternate between the two sizes so
- * load from elsewhere on the machine hits both alike. EXPLAIN (ANALYZE, BUFFERS) runs the
- * statement the handler sent, captured from pg_stat_activity, with the same parameters.
+ * load from elsewhere on the machine hits both alike. EXPLAIN (ANALYZE, BUFFERS) runs the very
+ * statement the handler sent for each page, with the values it bound, read off the wire by the
+ * statement counter.
  */
 import path from 'node:path';
-import type pg from 'pg';
+import type { SentStatement } from '../../test/support/statement-counter.ts';
 import { childEnv, runDriver } from './children.ts';
 import { type BenchDatabase, registerBenchUser, seedTasks } from './database.ts';
 import { authorizerClaims, proxyEvent } from './events.ts';
-import type { LatencySummary } from './stats.ts';
-import { summarise } from './stats.ts';
+import type { Step } from './protocol.ts';
+import { median } from './stats.ts';
 
 export interface ScalePoint {
   tasks: number;
   seedSeconds: number;
   /** Rows paged through (pages of up to 100) before the deep page. */
   deepRows: number;
-  firstPage: LatencySummary;
-  deepPage: LatencySummary;
+  firstPageP50Ms: number;
+  deepPageP50Ms: number;
+  firstPageP99Ms: number;
+  deepPageP99Ms: number;
   explainFirstPage: string;
   explainDeepPage: string;
-  /** Whether both plans read the keyset index with no Seq Scan and no Sort. */
+  /** Whether both plans read a keyset index, with no Seq Scan and no Sort of more than a page. */
   indexOnly: boolean;
 }
 
 export interface ScaleResults {
   points: ScalePoint[];
-  /** The statement explained, and where its text came from. */
+  /** The list statement the API sent (the last of its statements that reads tasks in keyset order). */
   statement: string;
-  statementSource: string;
-}
-
-/** listTasksForOwner's statement (handlers/tasks/task-repository.ts); used only if the capture fails. */
-const fallbackStatement = `SELECT id, owner_id, title, description, status, priority, to_char(due_date, 'YYYY-MM-DD') AS due_date, version, created_at, updated_at FROM tasks
-     WHERE owner_id = $1
-       AND ($2::text IS NULL OR status = $2)
-       AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
-     ORDER BY created_at DESC, id DESC
-     LIMIT $5`;
-
-/** Polls pg_stat_activity for the text of the API's list statement until stopped. */
-function captureStatement(client: pg.Client): { stop(): Promise<string | undefined> } {
-  let found: string | undefined;
-  let running = true;
-  const loop = (async () => {
-    while (running && !found) {
-      const { rows } = await client.query<{ query: string }>(
-        `SELECT query FROM pg_stat_activity
-         WHERE datname = current_database() AND application_name = 'taskboard-api'
-           AND query LIKE '%FROM tasks%ORDER BY created_at DESC, id DESC%'
-         LIMIT 1`,
-      );
-      found = rows[0]?.query;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return found;
-    },
-  };
-}
-
-async function explain(client: pg.Client, statement: string, values: unknown[]): Promise<string> {
-  const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${statement}`, values);
-  return rows.map((row) => row['QUERY PLAN']).join('\n');
 }
 
 /** The plan's nodes, outermost first, e.g. `Limit → Index Scan using tasks_owner_created_idx`. */
@@ -77,26 +41,41 @@ export function planShape(plan: string): string {
   const nodes = plan
     .split('\n')
     .map((line) => /^\s*(?:->\s*)?(.+?)\s+\(cost=/.exec(line)?.[1])
-    // Keep the index a node reads; drop the table (there is one).
-    .map((node) => node?.replace(/^(?!Bitmap Index Scan)(.*) on \S+$/, '$1'))
+    // Keep the index a node reads; drop the table.
+    .map((node) => node?.replace(/^(?!Bitmap Index Scan)(.*) on \S+(?: \S+)?$/, '$1'))
     .filter((node): node is string => node !== undefined);
   return nodes.join(' → ');
 }
 
-const readsKeysetIndex = (plan: string) =>
-  /Index (Only )?Scan using tasks_owner_created_idx/.test(plan) &&
-  !/Seq Scan/.test(plan) &&
-  !/(^|->\s*)(Incremental )?Sort\b/m.test(plan);
+/** A keyset index read, no Seq Scan of tasks, and any Sort only over at most a page (101 rows). */
+export function readsKeysetIndex(plan: string): boolean {
+  const lines = plan.split('\n');
+  const bigSort = lines.some((line) => {
+    const sort = /^\s*(?:->\s*)?(?:Incremental )?Sort\b.*actual time=\S+ rows=(\d+)/.exec(line);
+    return sort !== null && Number(sort[1]) > 101;
+  });
+  return /Index (Only )?Scan using tasks_owner_\w+_idx/.test(plan) && !/Seq Scan on tasks/.test(plan) && !bigSort;
+}
+
+/** The statement of a recorded request that pages through tasks. */
+function listStatement(statements: SentStatement[]): SentStatement {
+  const found = statements.filter((statement) => /\btasks\b/.test(statement.text) && /ORDER BY/i.test(statement.text));
+  const statement = found.at(-1);
+  if (!statement) throw new Error(`No list statement among: ${statements.map((s) => s.text).join(' | ')}`);
+  return statement;
+}
 
 interface Prepared {
   tasks: number;
   database: BenchDatabase;
-  ownerId: string;
   seedSeconds: number;
   deepRows: number;
-  cursor: string;
-  first: number[];
-  deep: number[];
+  first: Step;
+  deep: Step;
+  firstP50: number[];
+  deepP50: number[];
+  firstP99: number[];
+  deepP99: number[];
 }
 
 /** Seeds a database per size, finds the deep cursor, measures both pages in alternating rounds and explains them. */
@@ -115,6 +94,7 @@ export async function measureScale(options: {
   const planFile = path.join(options.workDir, 'scale-plan.json');
   const email = 'bench-scale@example.com';
   const list = proxyEvent({ method: 'GET', path: '/tasks', claims: authorizerClaims(email) });
+  const env = (database: BenchDatabase) => childEnv({ DATABASE_URL: database.url, DB_POOL_MAX: '1' });
 
   const prepared: Prepared[] = [];
   for (const size of options.sizes) {
@@ -130,67 +110,81 @@ export async function measureScale(options: {
     const walked = await runDriver(
       options.driver,
       { mode: 'walk', bundle: options.bundle, event: list, rows: deepRows },
-      { env: childEnv({ DATABASE_URL: database.url, DB_POOL_MAX: '1' }), planFile },
+      { env: env(database), planFile },
     );
     const cursor = walked.result.walk?.cursor;
     if (!cursor) throw new Error('The walk returned no cursor');
-    prepared.push({ tasks: size, database, ownerId, seedSeconds, deepRows, cursor, first: [], deep: [] });
+    prepared.push({
+      tasks: size,
+      database,
+      seedSeconds,
+      deepRows,
+      first: { name: 'first page', event: list, expectStatus: 200 },
+      deep: { name: 'deep page', event: { ...list, queryStringParameters: { cursor } }, expectStatus: 200 },
+      firstP50: [],
+      deepP50: [],
+      firstP99: [],
+      deepP99: [],
+    });
   }
 
-  const largest = prepared.at(-1);
-  const capture = largest ? captureStatement(largest.database.client) : undefined;
   for (let round = 0; round < options.rounds; round += 1) {
     const order = round % 2 === 0 ? prepared : [...prepared].reverse();
     for (const point of order) {
-      const deep = { ...list, queryStringParameters: { cursor: point.cursor } };
       const run = await runDriver(
         options.driver,
         {
           mode: 'load',
           bundle: options.bundle,
-          scenarios: [
-            { name: 'first page', event: list },
-            { name: 'deep page', event: deep },
-          ].map((scenario) => ({
-            ...scenario,
+          scenarios: [point.first, point.deep].map((step) => ({
+            ...step,
             warmup: options.warmup,
             iterations: options.iterationsPerRound,
-            concurrency: 1,
-            expectStatus: 200,
           })),
         },
-        { env: childEnv({ DATABASE_URL: point.database.url, DB_POOL_MAX: '1' }), planFile },
+        { env: env(point.database), planFile },
       );
-      const [first, deepPage] = run.result.load ?? [];
-      if (!first || !deepPage) throw new Error('The scale driver reported no results');
-      point.first.push(...first.latenciesMs);
-      point.deep.push(...deepPage.latenciesMs);
+      const [first, deep] = run.result.load ?? [];
+      if (!first || !deep) throw new Error('The scale driver reported no results');
+      point.firstP50.push(first.p50Ms);
+      point.deepP50.push(deep.p50Ms);
+      point.firstP99.push(first.p99Ms);
+      point.deepP99.push(deep.p99Ms);
     }
   }
-  const statement = await capture?.stop();
 
   const points: ScalePoint[] = [];
+  let statement = '';
   for (const point of prepared) {
-    const [createdAt, id] = JSON.parse(Buffer.from(point.cursor, 'base64url').toString('utf8')) as [string, string];
-    const text = statement ?? fallbackStatement;
-    const explainFirstPage = await explain(point.database.client, text, [point.ownerId, null, null, null, 21]);
-    const explainDeepPage = await explain(point.database.client, text, [point.ownerId, null, createdAt, id, 21]);
+    const recorded = await runDriver(
+      options.driver,
+      { mode: 'record', bundle: options.bundle, steps: [point.first, point.deep] },
+      { env: env(point.database), planFile },
+    );
+    const [first, deep] = (recorded.result.record ?? []).map((step) => listStatement(step.statements));
+    if (!first || !deep) throw new Error('The scale recording reported no statements');
+    statement = first.text;
+    const explain = async ({ text, values }: SentStatement) => {
+      const { rows } = await point.database.client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS) ${text}`,
+        values,
+      );
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    };
+    const explainFirstPage = await explain(first);
+    const explainDeepPage = await explain(deep);
     points.push({
       tasks: point.tasks,
       seedSeconds: point.seedSeconds,
       deepRows: point.deepRows,
-      firstPage: summarise(point.first),
-      deepPage: summarise(point.deep),
+      firstPageP50Ms: median(point.firstP50),
+      deepPageP50Ms: median(point.deepP50),
+      firstPageP99Ms: median(point.firstP99),
+      deepPageP99Ms: median(point.deepP99),
       explainFirstPage,
       explainDeepPage,
       indexOnly: readsKeysetIndex(explainFirstPage) && readsKeysetIndex(explainDeepPage),
     });
   }
-  return {
-    points,
-    statement: statement ?? fallbackStatement,
-    statementSource: statement
-      ? "captured from pg_stat_activity while the API's handler served the pages"
-      : 'a copy of listTasksForOwner (the capture from pg_stat_activity found nothing)',
-  };
+  return { points, statement };
 }

@@ -1,101 +1,66 @@
 /**
- * Warm overhead in-process: one driver process per handler and round imports its bundle and
- * loops over proxy events (warm-up first), pool max 1 as on Lambda. Many short rounds alternate
- * between the API and the baseline, so load from elsewhere on the machine hits both alike:
- * throughput is the median of the rounds', percentiles pool every round's samples. While each
- * driver runs, the bench samples the connections it holds (the Lambda setting must hold one).
+ * Warm in-process: per target and round, one driver process imports the bundle and runs every
+ * scenario in tinybench, one invocation at a time, pool max 1 (one Lambda instance). Many short
+ * rounds take turns between the targets, the order rotating, so load from elsewhere on the machine
+ * hits all of them alike. Each figure is the median over the rounds of that round's value.
  */
 import path from 'node:path';
-import type pg from 'pg';
 import { childEnv, runDriver } from './children.ts';
-import { sampleConnections } from './database.ts';
-import type { LoadScenario } from './protocol.ts';
-import { type LatencySummary, percentile, summarise } from './stats.ts';
+import { rotated } from './cold-start.ts';
+import type { LoadResult, LoadScenario } from './protocol.ts';
+import { median } from './stats.ts';
 
 export interface LoadSummary {
   name: string;
+  rounds: number;
+  /** Measured invocations over all rounds. */
   requests: number;
-  /** The median round's. */
   throughputPerSecond: number;
-  /** Every round's, in the order they ran. */
-  roundThroughputs: number[];
-  /** The median round's CPU time of the handler's process per request (less sensitive to other load). */
+  p50Ms: number;
+  p99Ms: number;
   cpuMicrosPerRequest: number;
-  latency: LatencySummary;
+  /** Every round's throughput, in the order the rounds ran. */
+  roundThroughputs: number[];
 }
 
-export interface WarmTarget {
-  name: string;
-  bundle: string;
-  /** application_name of its connections, for the pg_stat_activity sampler. */
-  applicationName: string;
-}
-
-export interface WarmResults {
-  /** Per target: one summary per scenario, in scenario order. */
-  summaries: Map<string, LoadSummary[]>;
-  /** Per target: the most connections it held at once. */
-  peakConnections: Map<string, number>;
-}
-
-/** Runs every scenario through each target in alternating rounds of driver processes. */
+/** Runs every scenario through each target in rotating rounds; per target, one summary per scenario. */
 export async function measureWarm(options: {
   driver: string;
   workDir: string;
   databaseUrl: string;
-  client: pg.Client;
   scenarios: LoadScenario[];
-  targets: WarmTarget[];
+  targets: ReadonlyArray<{ name: string; bundle: string }>;
   rounds: number;
-}): Promise<WarmResults> {
+}): Promise<Map<string, LoadSummary[]>> {
   const env = childEnv({ DATABASE_URL: options.databaseUrl, DB_POOL_MAX: '1' });
-  const perScenario = () => options.scenarios.map(() => [] as number[]);
-  const latencies = new Map(options.targets.map((target) => [target.name, perScenario()]));
-  const throughputs = new Map(options.targets.map((target) => [target.name, perScenario()]));
-  const cpuTimes = new Map(options.targets.map((target) => [target.name, perScenario()]));
-  const peakConnections = new Map(options.targets.map((target) => [target.name, 0]));
-
+  const runs = new Map(options.targets.map((target) => [target.name, [] as LoadResult[][]]));
   for (let round = 0; round < options.rounds; round += 1) {
-    const order = round % 2 === 0 ? options.targets : [...options.targets].reverse();
-    for (const target of order) {
-      const sampler = sampleConnections(options.client, target.applicationName);
+    for (const target of rotated(options.targets, round)) {
       const run = await runDriver(
         options.driver,
         { mode: 'load', bundle: target.bundle, scenarios: options.scenarios },
         { env, planFile: path.join(options.workDir, 'warm-plan.json') },
       );
-      const peak = await sampler.stop();
-      peakConnections.set(target.name, Math.max(peakConnections.get(target.name) ?? 0, peak));
-      run.result.load?.forEach((result, index) => {
-        latencies.get(target.name)?.[index]?.push(...result.latenciesMs);
-        throughputs.get(target.name)?.[index]?.push((result.latenciesMs.length / result.elapsedMs) * 1000);
-        cpuTimes.get(target.name)?.[index]?.push(result.cpuMicrosPerRequest);
-      });
+      runs.get(target.name)?.push(run.result.load ?? []);
     }
   }
-
-  const summaries = new Map(
-    options.targets.map((target) => [
-      target.name,
+  return new Map(
+    [...runs].map(([name, rounds]) => [
+      name,
       options.scenarios.map((scenario, index): LoadSummary => {
-        const samples = latencies.get(target.name)?.[index] ?? [];
-        const rounds = throughputs.get(target.name)?.[index] ?? [];
+        const results = rounds.map((round) => round[index]).filter((result) => result !== undefined);
+        const of = (pick: (result: LoadResult) => number) => median(results.map(pick));
         return {
           name: scenario.name,
-          requests: samples.length,
-          throughputPerSecond: percentile(
-            [...rounds].sort((a, b) => a - b),
-            50,
-          ),
-          roundThroughputs: rounds,
-          cpuMicrosPerRequest: percentile(
-            [...(cpuTimes.get(target.name)?.[index] ?? [])].sort((a, b) => a - b),
-            50,
-          ),
-          latency: summarise(samples),
+          rounds: results.length,
+          requests: results.reduce((sum, result) => sum + result.iterations, 0),
+          throughputPerSecond: of((result) => result.throughputPerSecond),
+          p50Ms: of((result) => result.p50Ms),
+          p99Ms: of((result) => result.p99Ms),
+          cpuMicrosPerRequest: of((result) => result.cpuMicrosPerRequest),
+          roundThroughputs: results.map((result) => result.throughputPerSecond),
         };
       }),
     ]),
   );
-  return { summaries, peakConnections };
 }
