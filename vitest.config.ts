@@ -1,4 +1,27 @@
-import { defineConfig } from 'vitest/config';
+import { spawnSync } from 'node:child_process';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+/**
+ * The integration suite once more through PgBouncer (transaction mode), which stands in for RDS
+ * Proxy. It needs the `pgbouncer` binary (Debian: apt-get install pgbouncer; .ci/run installs it):
+ * without it the project is left out, and that is said, not hidden.
+ */
+const hasPgbouncer = spawnSync('pgbouncer', ['--version'], { stdio: 'ignore' }).status === 0;
+if (!hasPgbouncer) {
+  console.log('vitest: project "pooler" skipped: pgbouncer is not installed (apt-get install pgbouncer to run it).');
+}
+const pooler: TestProjectInlineConfiguration[] = hasPgbouncer
+  ? [
+      {
+        test: {
+          name: 'pooler',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-pooler.ts'],
+          testTimeout: 30_000,
+        },
+      },
+    ]
+  : [];
 
 /** One command (`npm test`) runs every project; `npm run test:<name>` runs one. */
 export default defineConfig({
@@ -30,6 +53,7 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      ...pooler,
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
     ],
   },

@@ -237,15 +237,18 @@ export async function dropDatabase(serverUrl: string, name: string): Promise<voi
 /**
  * Applies every migration in migrations/ that has not been applied yet, and the server settings the
  * deployed database has (serverSettings) — where this user may: on an existing PostgreSQL
- * (DATABASE_URL) the user may not own the database, and that is said, not fatal.
+ * (DATABASE_URL) the user may not own the database, and that is said, not fatal. `serverSettings:
+ * false` leaves them to whoever bootstrapped the database (as the deploy's bootstrap does).
  */
-export async function migrateDatabase(url: string): Promise<string[]> {
+export async function migrateDatabase(url: string, options: { serverSettings?: boolean } = {}): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const [{ name } = { name: '' }] = (await client.query<{ name: string }>('SELECT current_database() AS name')).rows;
     try {
-      for (const statement of serverSettingStatements(name)) await client.query(statement);
+      if (options.serverSettings !== false) {
+        for (const statement of serverSettingStatements(name)) await client.query(statement);
+      }
     } catch (error) {
       if ((error as { code?: string }).code !== '42501') throw error;
       console.warn(`Could not apply the server settings to ${name} (not its owner); timeouts stay the server's.`);
