@@ -16,8 +16,14 @@ export const serverSettings = {
   idle_session_timeout: '60s',
 } as const;
 
-/** `ALTER DATABASE` statements that apply `serverSettings` to the database named `database` (an identifier). */
-export function serverSettingStatements(database: string): string[] {
+/**
+ * `ALTER DATABASE` statements that apply `serverSettings` to the database named `database`. Locally
+ * (`reclaimIdleSessions: false`) the idle-session timeout is left out: it exists for RDS's few
+ * connection slots, and would disconnect a developer's psql or a benchmark's idle client.
+ */
+export function serverSettingStatements(database: string, options: { reclaimIdleSessions: boolean }): string[] {
   const name = `"${database.replaceAll('"', '""')}"`;
-  return Object.entries(serverSettings).map(([setting, value]) => `ALTER DATABASE ${name} SET ${setting} = '${value}'`);
+  return Object.entries(serverSettings)
+    .filter(([setting]) => options.reclaimIdleSessions || setting !== 'idle_session_timeout')
+    .map(([setting, value]) => `ALTER DATABASE ${name} SET ${setting} = '${value}'`);
 }

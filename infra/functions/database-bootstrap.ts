@@ -183,7 +183,7 @@ export function bootstrapStatements(plan: BootstrapPlan, state: BootstrapState):
     description: `default search path in ${plan.database} is ${schema}`,
     sql: `ALTER DATABASE ${id(plan.database)} SET search_path = ${id(schema)}`,
   });
-  for (const sql of serverSettingStatements(plan.database)) {
+  for (const sql of serverSettingStatements(plan.database, { reclaimIdleSessions: true })) {
     statements.push({ description: sql.replace(/^ALTER DATABASE \S+ SET /, `${plan.database}: `), sql });
   }
   statements.push({

@@ -247,7 +247,9 @@ export async function migrateDatabase(url: string, options: { serverSettings?: b
     const [{ name } = { name: '' }] = (await client.query<{ name: string }>('SELECT current_database() AS name')).rows;
     try {
       if (options.serverSettings !== false) {
-        for (const statement of serverSettingStatements(name)) await client.query(statement);
+        for (const statement of serverSettingStatements(name, { reclaimIdleSessions: false })) {
+          await client.query(statement);
+        }
       }
     } catch (error) {
       if ((error as { code?: string }).code !== '42501') throw error;
