@@ -48,6 +48,10 @@ export function canonicalJson(value: unknown): string {
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/** A timestamp as the API shows it (ISO 8601, UTC, milliseconds): from pg's Date, or from JSON stored by PostgreSQL. */
+export const isoTimestamp = (value: Date | string): string =>
+  (typeof value === 'string' ? new Date(value) : value).toISOString();
+
 /** The position after the last item of a page: its sort timestamp and id. */
 export interface Cursor {
   createdAt: string;

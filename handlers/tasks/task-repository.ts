@@ -6,7 +6,7 @@
 
 import type { Queryable } from '#db';
 import type { components } from '#generated/api.ts';
-import type { Cursor } from '#runtime/http.ts';
+import { type Cursor, isoTimestamp } from '#runtime/http.ts';
 import { claimConflict, type Keyed, type KeyedOutcome, keyedCreate, priorClaim } from '#runtime/idempotency.ts';
 
 export type Task = components['schemas']['Task'];
@@ -37,15 +37,13 @@ interface TaskRow extends Record<string, unknown> {
   updated_at: Date | string;
 }
 
-const iso = (value: Date | string) => (typeof value === 'string' ? new Date(value) : value).toISOString();
-
 /** `due_date` is selected as text: a `date` has no time zone to shift. */
 const columns = (t: string) =>
   `${t}.id, ${t}.owner_id, ${t}.title, ${t}.description, ${t}.status, ${t}.priority,
    to_char(${t}.due_date, 'YYYY-MM-DD') AS due_date, ${t}.version, ${t}.created_at, ${t}.updated_at`;
 
 function toTask(row: TaskRow): StoredTask {
-  const createdAt = iso(row.created_at);
+  const createdAt = isoTimestamp(row.created_at);
   return {
     task: {
       id: row.id,
@@ -56,7 +54,7 @@ function toTask(row: TaskRow): StoredTask {
       priority: row.priority,
       dueDate: row.due_date,
       createdAt,
-      updatedAt: iso(row.updated_at),
+      updatedAt: isoTimestamp(row.updated_at),
     },
     version: row.version,
     cursor: { createdAt, id: row.id },

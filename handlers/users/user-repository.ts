@@ -7,7 +7,7 @@
 
 import type { Queryable } from '#db';
 import type { components } from '#generated/api.ts';
-import type { Cursor } from '#runtime/http.ts';
+import { type Cursor, isoTimestamp } from '#runtime/http.ts';
 import { claimConflict, type Keyed, type KeyedOutcome, keyedCreate, priorClaim } from '#runtime/idempotency.ts';
 
 export type User = components['schemas']['User'];
@@ -40,10 +40,8 @@ interface UserRow extends Record<string, unknown> {
 const columns = (u: string) =>
   `${u}.id, ${u}.email, ${u}.name, ${u}.phone_number, ${u}.role, ${u}.version, ${u}.created_at, ${u}.updated_at`;
 
-const iso = (value: Date | string) => (typeof value === 'string' ? new Date(value) : value).toISOString();
-
 function toUser(row: UserRow): StoredUser {
-  const createdAt = iso(row.created_at);
+  const createdAt = isoTimestamp(row.created_at);
   return {
     user: {
       id: row.id,
@@ -52,7 +50,7 @@ function toUser(row: UserRow): StoredUser {
       phoneNumber: row.phone_number,
       role: row.role,
       createdAt,
-      updatedAt: iso(row.updated_at),
+      updatedAt: isoTimestamp(row.updated_at),
     },
     version: row.version,
     cursor: { createdAt, id: row.id },

@@ -5,13 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import {
-  createDatabase,
-  dropDatabase,
-  migrateDatabase,
-  type RunningPostgres,
-  startEmbeddedPostgres,
-} from '../../scripts/local/database.ts';
+import { createDatabase, migrateDatabase } from '../../scripts/local/database.ts';
+import { startTestServer } from './test-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,12 +18,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let postgres: RunningPostgres | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] });
-    serverUrl = postgres.url;
-  }
+  const server = await startTestServer();
+  const serverUrl = server.url;
   const suffix = randomBytes(4).toString('hex');
   const names = [`taskboard_test_${suffix}`, `taskboard_unmigrated_${suffix}`] as const;
   const databaseUrl = await createDatabase(serverUrl, names[0]);
@@ -37,11 +28,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseUrl', databaseUrl);
   project.provide('unmigratedDatabaseUrl', unmigratedDatabaseUrl);
 
-  return async () => {
-    if (postgres) {
-      await postgres.stop();
-      return;
-    }
-    for (const name of names) await dropDatabase(serverUrl, name);
-  };
+  return () => server.release(names);
 }

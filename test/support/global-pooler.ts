@@ -16,15 +16,8 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { bootstrapStatements } from '../../infra/functions/database-bootstrap.ts';
-import {
-  createDatabase,
-  databaseUrl,
-  dropDatabase,
-  freePort,
-  migrateDatabase,
-  type RunningPostgres,
-  startEmbeddedPostgres,
-} from '../../scripts/local/database.ts';
+import { createDatabase, databaseUrl, freePort, migrateDatabase } from '../../scripts/local/database.ts';
+import { startTestServer } from './test-server.ts';
 
 /** How many server connections PgBouncer may open per database and user: far fewer than the clients. */
 export const poolerServerConnections = 4;
@@ -54,12 +47,8 @@ async function listening(port: number, pooler: ChildProcess): Promise<void> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let postgres: RunningPostgres | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off'] });
-    serverUrl = postgres.url;
-  }
+  const testServer = await startTestServer();
+  const serverUrl = testServer.url;
   const suffix = randomBytes(4).toString('hex');
   const role = `taskboard_app_${suffix}`;
   const password = randomBytes(12).toString('hex');
@@ -121,13 +110,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     pooler.kill('SIGTERM');
     await new Promise((resolve) => pooler.once('exit', resolve));
     await rm(dir, { recursive: true, force: true });
-    if (postgres) {
-      await postgres.stop();
-      return;
+    await testServer.release(names);
+    if (process.env.DATABASE_URL) {
+      await onDatabase(serverUrl, async (client) => {
+        await client.query(`DROP ROLE IF EXISTS ${role}`);
+      });
     }
-    for (const name of names) await dropDatabase(serverUrl, name);
-    await onDatabase(serverUrl, async (client) => {
-      await client.query(`DROP ROLE IF EXISTS ${role}`);
-    });
   };
 }
