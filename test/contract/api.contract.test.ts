@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type OperationId, operations } from '../../generated/operations.ts';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { createSecretReader } from '../../handlers/runtime/secrets.ts';
 import { type LocalGateway, startLocalGateway } from '../../scripts/local/gateway.ts';
@@ -527,23 +528,33 @@ describe('deleteTask', () => {
   });
 });
 
-/** A request each operation accepts, for the sweeps below (ids need not exist). */
-function validRequests(token: string): Array<{ operationId: string; method: string; route: string } & RequestOptions> {
+/**
+ * A request each operation accepts, for the sweeps below (ids need not exist). Keyed by
+ * OperationId, so tsc names an operation the spec gains and this map lacks.
+ */
+function validRequests(
+  token: string,
+): Array<{ operationId: OperationId; method: string; route: string } & RequestOptions> {
   const id = randomUUID();
-  return [
-    { operationId: 'getHealth', method: 'GET', route: '/health' },
-    { operationId: 'registerUser', method: 'POST', route: '/users', token },
-    { operationId: 'getCurrentUser', method: 'GET', route: '/users/me', token },
-    { operationId: 'listUsers', method: 'GET', route: '/users', token },
-    { operationId: 'getUser', method: 'GET', route: `/users/${id}`, token },
-    { operationId: 'updateUser', method: 'PUT', route: `/users/${id}`, token, body: { name: 'N' } },
-    { operationId: 'deleteUser', method: 'DELETE', route: `/users/${id}`, token },
-    { operationId: 'listTasks', method: 'GET', route: '/tasks', token },
-    { operationId: 'createTask', method: 'POST', route: '/tasks', token, body: buildTask() },
-    { operationId: 'getTask', method: 'GET', route: `/tasks/${id}`, token },
-    { operationId: 'updateTask', method: 'PATCH', route: `/tasks/${id}`, token, body: { status: 'done' } },
-    { operationId: 'deleteTask', method: 'DELETE', route: `/tasks/${id}`, token },
-  ];
+  const requests: { [Op in OperationId]: { route: string } & RequestOptions } = {
+    getHealth: { route: '/health' },
+    registerUser: { route: '/users', token },
+    getCurrentUser: { route: '/users/me', token },
+    listUsers: { route: '/users', token },
+    getUser: { route: `/users/${id}`, token },
+    updateUser: { route: `/users/${id}`, token, body: { name: 'N' } },
+    deleteUser: { route: `/users/${id}`, token },
+    listTasks: { route: '/tasks', token },
+    createTask: { route: '/tasks', token, body: buildTask() },
+    getTask: { route: `/tasks/${id}`, token },
+    updateTask: { route: `/tasks/${id}`, token, body: { status: 'done' } },
+    deleteTask: { route: `/tasks/${id}`, token },
+  };
+  return (Object.keys(requests) as OperationId[]).map((operationId) => ({
+    operationId,
+    method: operations[operationId].method,
+    ...requests[operationId],
+  }));
 }
 
 describe('every operation', () => {
