@@ -76,3 +76,13 @@ export class ServiceUnavailableError extends HttpError {
     super(503, 'Service Unavailable', detail, { 'Retry-After': String(retryAfterSeconds) }, options);
   }
 }
+
+/**
+ * What a handler scaffolded by `npm run scaffold` throws until it is written: 501 problem+json,
+ * a status no operation documents, so a test that expects the real behaviour fails.
+ */
+export class NotImplementedError extends HttpError {
+  constructor(operationId: string) {
+    super(501, 'Not Implemented', `${operationId} is specified but not implemented yet.`);
+  }
+}
