@@ -11,6 +11,7 @@ import { generatedUpToDate, recordGenerated } from './lib/generate-cache.ts';
 import {
   buildGatewayDefinition,
   corsHeaders,
+  gatewayPlaceholders,
   listOperations,
   type OpenApiDocument,
   type OperationObject,
@@ -114,6 +115,17 @@ export type Handler<Op extends OperationId, Context> = (
   input: OperationInput<Op>,
   context: Context,
 ) => Promise<OperationOutput<Op>>;
+`;
+}
+
+/** The placeholders in apigateway.json, for infra/ to replace at synth time without importing scripts/. */
+function placeholdersModule(): string {
+  const entries = Object.entries(gatewayPlaceholders).map(([key, value]) => `  ${key}: '${value}',`);
+  return `${header('//')}
+/** Placeholders in generated/apigateway.json that the CDK stack replaces at synth time. */
+export const gatewayPlaceholders = {
+${entries.join('\n')}
+} as const;
 `;
 }
 
@@ -221,6 +233,7 @@ async function generateAll(types: (document: OpenApiDocument) => Promise<string>
   write('validators.js', validators.index);
   write('validators.d.ts', validators.declarations);
   write('apigateway.json', `${JSON.stringify(buildGatewayDefinition(document, header('').trim()), null, 2)}\n`);
+  write('apigateway-placeholders.ts', placeholdersModule());
   recordGenerated(root);
 }
 
