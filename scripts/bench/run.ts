@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { components } from '#generated/api.ts';
 import { issueIdToken, loadLocalKeySet } from '#local/identity.ts';
 import { buildDriver, buildLambdaBundle, entries, type LambdaBundle } from './bundles.ts';
 import { childEnv } from './children.ts';
@@ -92,7 +93,11 @@ async function measure(
     pathParameters: { taskId },
     claims,
   });
-  const newTask = { title: 'Benchmark task', description: 'Created by npm run bench.', priority: 'high' };
+  const newTask = {
+    title: 'Benchmark task',
+    description: 'Created by npm run bench.',
+    priority: 'high',
+  } satisfies components['schemas']['TaskCreate'];
   const createEvent = proxyEvent({ method: 'POST', path: '/tasks', claims, body: newTask });
 
   log(`Cold starts: ${settings.coldStartRuns} runs each, alternating`);

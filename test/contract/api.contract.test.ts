@@ -21,7 +21,7 @@ import {
   signJwt,
 } from '../../scripts/local/identity.ts';
 import { createContract, type ObservedResponse } from '../support/contract.ts';
-import { buildTask, createTestHandler, uniqueEmail } from '../support/factories.ts';
+import { buildTask, createTestHandler, type TaskCreate, uniqueEmail } from '../support/factories.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const contract = createContract();
@@ -107,7 +107,7 @@ async function registered(label: string, groups?: string[]) {
   return { email, token, id: response.json.id as string };
 }
 
-async function createdTask(token: string, overrides: Record<string, unknown> = {}) {
+async function createdTask(token: string, overrides: Partial<TaskCreate> = {}) {
   const response = await call(api, 'createTask', 'POST', '/tasks', { token, body: buildTask(overrides) });
   return { id: response.json.id as string, etag: response.headers.get('etag') ?? '' };
 }
