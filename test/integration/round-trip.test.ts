@@ -128,43 +128,65 @@ describe('round trip: every writable field is read back', () => {
   it.each(writes.map((entry) => [entry.operationId, entry] as const))('%s', async (_id, entry) => {
     // An administrator, so that admin-only fields (a user's role) are writable too.
     const caller = await registeredCaller(suite.handler, 'round-trip', { groups: ['admin'] });
-    let itemPath: string;
-    let stored: Record<string, unknown> = {};
-    let sent: Record<string, unknown>;
-    const headers: Record<string, string> = {};
-
-    if (entry.method === 'post') {
-      const get = itemGetOf(entry.path);
-      if (!get) throw new Error(`${entry.operationId}: no GET ${entry.path}/{id} to read the item back`);
-      sent = fullBody(entry.operation);
-      const created = await caller.call(entry.method.toUpperCase(), entry.path, { body: sent });
-      expect(created.status, JSON.stringify(created.body)).toBe(201);
-      itemPath = `${entry.path}/${String(created.body.id)}`;
-    } else {
-      // An existing item: the caller themself below /users, otherwise one made by the collection's POST.
-      const collection = entry.path.replace(/\/\{[^/}]+\}$/, '');
-      const create = createOn(collection);
-      if (!create) throw new Error(`${entry.operationId}: no POST ${collection} to create an item to update`);
-      const created = await caller.call('POST', collection, {
+    /** POSTs a new item to `concrete` (the collection `template`) and returns the item's path. */
+    const createAt = async (template: string, concrete: string): Promise<string> => {
+      const create = createOn(template);
+      if (!create) throw new Error(`${entry.operationId}: no POST ${template} to create an item`);
+      const created = await caller.call('POST', concrete, {
         ...(bodySchema(create.operation) ? { body: requiredOnly(create.operation) } : {}),
       });
       expect([200, 201], JSON.stringify(created.body)).toContain(created.status);
-      itemPath = `${collection}/${String(created.body.id)}`;
+      return `${concrete}/${String(created.body.id)}`;
+    };
+    /** `template` with each path parameter replaced by the id of an item created for it. */
+    const fill = async (template: string): Promise<string> => {
+      let concrete = '';
+      let prefix = '';
+      for (const segment of template.split('/').slice(1)) {
+        concrete = /^\{[^}]+\}$/.test(segment) ? await createAt(prefix, concrete) : `${concrete}/${segment}`;
+        prefix = `${prefix}/${segment}`;
+      }
+      return concrete;
+    };
+    const createIn = async (collection: string) => createAt(collection, await fill(collection));
+    /** The item at `itemPath` read back: its GET, or else its entry in the collection's list. */
+    const readBack = async (template: string, itemPath: string) => {
+      if (itemGetOf(template)) return (await caller.call('GET', itemPath)).body;
+      const list = all.find((candidate) => candidate.method === 'get' && candidate.path === template);
+      if (!list) throw new Error(`${entry.operationId}: no GET to read ${template}/{id} back`);
+      const collectionPath = itemPath.slice(0, itemPath.lastIndexOf('/'));
+      const listed = await caller.call<{ items: Array<Record<string, unknown>> }>('GET', collectionPath);
+      expect(listed.status).toBe(200);
+      const id = itemPath.slice(itemPath.lastIndexOf('/') + 1);
+      return listed.body.items.find((item) => item.id === id) ?? {};
+    };
+
+    let itemPath: string;
+    let collection: string;
+    let sent: Record<string, unknown>;
+    if (entry.method === 'post') {
+      collection = entry.path;
+      const concrete = await fill(entry.path);
+      sent = fullBody(entry.operation);
+      const created = await caller.call(entry.method.toUpperCase(), concrete, { body: sent });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      itemPath = `${concrete}/${String(created.body.id)}`;
+    } else {
+      collection = entry.path.replace(/\/\{[^/}]+\}$/, '');
+      itemPath = await createIn(collection);
       const before = await caller.call('GET', itemPath);
       expect(before.status).toBe(200);
-      stored = before.body;
-      if (before.headers.etag) headers['If-Match'] = before.headers.etag;
-      sent = fullBody(entry.operation, stored);
+      const headers: Record<string, string> = before.headers.etag ? { 'If-Match': before.headers.etag } : {};
+      sent = fullBody(entry.operation, before.body);
       const updated = await caller.call(entry.method.toUpperCase(), itemPath, { body: sent, headers });
       expect(updated.status, JSON.stringify(updated.body)).toBe(200);
     }
 
-    const read = await caller.call('GET', itemPath);
-    expect(read.status).toBe(200);
+    const read = await readBack(collection, itemPath);
     const dropped = Object.entries(sent)
-      .filter(([field, value]) => JSON.stringify(read.body[field]) !== JSON.stringify(value))
-      .map(([field, value]) => `${field}: sent ${JSON.stringify(value)}, read ${JSON.stringify(read.body[field])}`);
-    expect(dropped, `${entry.operationId} → GET ${itemPath}`).toEqual([]);
+      .filter(([field, value]) => JSON.stringify(read[field]) !== JSON.stringify(value))
+      .map(([field, value]) => `${field}: sent ${JSON.stringify(value)}, read ${JSON.stringify(read[field])}`);
+    expect(dropped, `${entry.operationId} → ${itemPath}`).toEqual([]);
   });
 });
 
