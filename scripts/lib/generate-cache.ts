@@ -51,7 +51,15 @@ function fingerprint(root: string): Fingerprint {
   return { inputs: digest(root, inputs), outputs: digest(root, filesBelow(path.join(root, 'generated'))) };
 }
 
-const recordFile = (root: string) => path.join(root, 'node_modules', '.cache', 'taskboard', 'generate.json');
+/** One record per checkout: copies that share node_modules through a symlink keep their own. */
+const recordFile = (root: string) =>
+  path.join(
+    root,
+    'node_modules',
+    '.cache',
+    'taskboard',
+    `generate-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 12)}.json`,
+  );
 
 /** Whether generated/ is what the last run wrote from exactly the current inputs. */
 export function generatedUpToDate(root: string): boolean {
