@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gatewayPlaceholders as placeholders } from '../scripts/lib/openapi.ts';
+import { gatewayPlaceholders as placeholders } from '../generated/apigateway-placeholders.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };

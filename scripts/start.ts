@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole API on this machine, no AWS account needed. Starts an embedded
- * PostgreSQL 17 (data in .local/postgres) unless DATABASE_URL names one, applies the migrations,
- * seeds Alice (admin) and Bob (user), builds the docs if needed, and serves the API through the
- * local API Gateway on http://localhost:3000. Ctrl-C stops everything.
+ * PostgreSQL 17 (data in .local/postgres, port 5433: LOCAL_DATA_DIR, DB_PORT) unless DATABASE_URL
+ * names one, applies the migrations, seeds Alice (admin) and Bob (user), builds the docs if needed,
+ * and serves the API through the local API Gateway on http://localhost:3000 (PORT). Ctrl-C stops
+ * everything. scripts/preflight.mjs runs first and explains a missing `npm ci`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -11,13 +12,20 @@ import { fileURLToPath } from 'node:url';
 import { operationHandlers } from '../handlers/operation-handlers.ts';
 import { createApiHandler } from '../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../handlers/runtime/config.ts';
-import { createDatabase, migrateDatabase, type RunningPostgres, startEmbeddedPostgres } from './local/database.ts';
+import {
+  assertPortFree,
+  createDatabase,
+  databaseUrl as databaseUrlOn,
+  migrateDatabase,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from './local/database.ts';
 import { startLocalGateway } from './local/gateway.ts';
 import { createLocalVerifier } from './local/identity.ts';
 import { seedDemoData } from './local/seed.ts';
+import { localSettings } from './local/settings.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const port = Number(process.env.PORT ?? 3000);
 
 function buildDocsIfStale(): void {
   const docs = path.join(root, 'docs', 'index.html');
@@ -33,12 +41,15 @@ function buildDocsIfStale(): void {
 const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
 async function main(): Promise<void> {
+  const settings = localSettings();
+  const port = settings.httpPort;
+  await assertPortFree(port, 'PORT', 'the API');
   let postgres: RunningPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    console.log('Starting the embedded PostgreSQL 17 (data in .local/postgres)…');
-    postgres = await startEmbeddedPostgres({ dataDir: path.join(root, '.local', 'postgres') });
-    databaseUrl = await createDatabase(postgres.url, 'taskboard', { ifMissing: true });
+    console.log(`Starting the embedded PostgreSQL 17 (data in ${shown(settings.dataDir)})…`);
+    postgres = await startEmbeddedPostgres({ dataDir: settings.dataDir, port: settings.databasePort });
+    databaseUrl = await createDatabase(postgres.url, settings.databaseName, { ifMissing: true });
   }
   const applied = await migrateDatabase(databaseUrl);
   if (applied.length > 0) console.log(`Applied migrations: ${applied.join(', ')}`);
@@ -61,7 +72,7 @@ async function main(): Promise<void> {
 Taskboard API is running on ${base}
   docs       ${base}/docs
   spec       ${base}/openapi.json
-  database   ${redact(databaseUrl)}${postgres ? ' (embedded)' : ''}
+${postgres ? embeddedBanner(postgres, databaseUrlOn(postgres.url, settings.databaseName)) : `  database   ${redact(databaseUrl)}`}
 
 Get an ID token (alice@example.com is an admin, bob@example.com a user, any other email works too):
   TOKEN=$(npm run -s token -- bob@example.com)
@@ -83,6 +94,20 @@ Ctrl-C stops the API${postgres ? ' and the database' : ''}.
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** A folder inside the checkout relative to it, any other one absolute. */
+const shown = (dir: string) => (path.relative(root, dir).startsWith('..') ? dir : path.relative(root, dir));
+
+/** The embedded database: the real data folder and the full connection string (its password is local-only). */
+function embeddedBanner(postgres: RunningPostgres, url: string): string {
+  const dataDir = path.relative(root, postgres.dataDir).startsWith('..')
+    ? postgres.dataDir
+    : path.relative(root, postgres.dataDir);
+  return `  database   ${url}
+             embedded PostgreSQL 17, data in ${dataDir}, port ${postgres.port} (DB_PORT)
+             the password is the fixed local one, not a secret: paste the URL into psql, DBeaver or pgAdmin
+             npm run db:psql opens a shell, npm run db:reset starts the data afresh`;
 }
 
 main().catch((error: unknown) => {

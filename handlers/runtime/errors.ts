@@ -91,3 +91,13 @@ export class ServiceUnavailableError extends HttpError {
 /** The answer to a caller with a valid ID token who has no profile yet. */
 export const registerFirst = (): ForbiddenError =>
   new ForbiddenError('Register first: POST /users creates your profile from your ID token.');
+
+/**
+ * What a handler scaffolded by `npm run scaffold` throws until it is written: 501 problem+json,
+ * a status no operation documents, so a test that expects the real behaviour fails.
+ */
+export class NotImplementedError extends HttpError {
+  constructor(operationId: string) {
+    super(501, 'Not Implemented', `${operationId} is specified but not implemented yet.`);
+  }
+}

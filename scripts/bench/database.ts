@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { components } from '#generated/api.ts';
 import { createDatabase, dropDatabase, migrateDatabase, startEmbeddedPostgres } from '#local/database.ts';
 import { localSubject } from '#local/identity.ts';
 
@@ -87,15 +88,18 @@ export async function registerBenchUser(
  * statuses and priorities spread evenly.
  */
 export async function seedTasks(client: pg.Client, ownerId: string, from: number, to: number): Promise<void> {
+  // Typed from the spec, so a renamed status or priority fails tsc instead of seeding bad rows.
+  const statuses = ['todo', 'in_progress', 'done'] satisfies Array<components['schemas']['TaskStatus']>;
+  const priorities = ['low', 'medium', 'high'] satisfies Array<components['schemas']['TaskPriority']>;
   await client.query(
     `INSERT INTO tasks (owner_id, title, description, status, priority, due_date, created_at, updated_at)
      SELECT $1, 'Task ' || n, 'Seeded by the bench.',
-            (ARRAY['todo', 'in_progress', 'done'])[1 + n % 3],
-            (ARRAY['low', 'medium', 'high'])[1 + (n / 3) % 3],
+            ($4::text[])[1 + n % 3],
+            ($5::text[])[1 + (n / 3) % 3],
             CASE WHEN n % 4 = 0 THEN date '2026-06-30' - (n % 365) END,
             timestamptz '2026-01-01 00:00:00+00' - make_interval(secs => n / 2),
             timestamptz '2026-01-01 00:00:00+00' - make_interval(secs => n / 2)
      FROM generate_series($2::int, $3::int) AS n`,
-    [ownerId, from, to],
+    [ownerId, from, to, statuses, priorities],
   );
 }

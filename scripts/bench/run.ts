@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { components } from '#generated/api.ts';
 import { buildDriver, buildLambdaBundle, targets } from './bundles.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { type BenchServer, openBenchServer, registerBenchUser, seedTasks } from './database.ts';
@@ -168,7 +169,11 @@ async function measure(server: BenchServer, workDir: string): Promise<Omit<Bench
       method: 'POST',
       path: '/tasks',
       claims,
-      body: { title: 'Benchmark task', description: 'Created by npm run bench.', priority: 'high' },
+      body: {
+        title: 'Benchmark task',
+        description: 'Created by npm run bench.',
+        priority: 'high',
+      } satisfies components['schemas']['TaskCreate'],
     }),
   };
 

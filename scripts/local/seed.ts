@@ -1,12 +1,16 @@
 /** The demo data `npm start` loads: Alice (admin) and Bob (user), each with a few tasks. Safe to run again. */
 import pg from 'pg';
+import type { components } from '../../generated/api.ts';
 import { localSubject } from './identity.ts';
 
+type Schemas = components['schemas'];
+
+/** Typed from the spec, so a renamed field or enum value fails tsc here too. */
 interface DemoUser {
-  email: string;
-  name: string;
-  role: 'admin' | 'user';
-  tasks: Array<{ title: string; description: string; status: string; priority: string; dueDate: string | null }>;
+  email: Schemas['User']['email'];
+  name: Schemas['User']['name'];
+  role: Schemas['Role'];
+  tasks: Array<Required<Pick<Schemas['TaskCreate'], 'title' | 'description' | 'status' | 'priority' | 'dueDate'>>>;
 }
 
 export const demoUsers: DemoUser[] = [

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type OperationId, operations } from '../../generated/operations.ts';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { createSecretReader } from '../../handlers/runtime/secrets.ts';
 import { type LocalGateway, startLocalGateway } from '../../scripts/local/gateway.ts';
@@ -21,7 +22,7 @@ import {
 } from '../../scripts/local/identity.ts';
 import { createContract, type ObservedResponse } from '../support/contract.ts';
 import { freshDatabase } from '../support/database.ts';
-import { buildTask, createTestHandler, uniqueEmail } from '../support/factories.ts';
+import { buildTask, createTestHandler, type TaskCreate, uniqueEmail } from '../support/factories.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const contract = createContract();
@@ -107,7 +108,7 @@ async function registered(label: string, groups?: string[]) {
   return { email, token, id: response.json.id as string };
 }
 
-async function createdTask(token: string, overrides: Record<string, unknown> = {}) {
+async function createdTask(token: string, overrides: Partial<TaskCreate> = {}) {
   const response = await call(api, 'createTask', 'POST', '/tasks', { token, body: buildTask(overrides) });
   return { id: response.json.id as string, etag: response.headers.get('etag') ?? '' };
 }
@@ -595,23 +596,33 @@ describe('deleteTask', () => {
   });
 });
 
-/** A request each operation accepts, for the sweeps below (ids need not exist). */
-function validRequests(token: string): Array<{ operationId: string; method: string; route: string } & RequestOptions> {
+/**
+ * A request each operation accepts, for the sweeps below (ids need not exist). Keyed by
+ * OperationId, so tsc names an operation the spec gains and this map lacks.
+ */
+function validRequests(
+  token: string,
+): Array<{ operationId: OperationId; method: string; route: string } & RequestOptions> {
   const id = randomUUID();
-  return [
-    { operationId: 'getHealth', method: 'GET', route: '/health' },
-    { operationId: 'registerUser', method: 'POST', route: '/users', token },
-    { operationId: 'getCurrentUser', method: 'GET', route: '/users/me', token },
-    { operationId: 'listUsers', method: 'GET', route: '/users', token },
-    { operationId: 'getUser', method: 'GET', route: `/users/${id}`, token },
-    { operationId: 'updateUser', method: 'PUT', route: `/users/${id}`, token, body: { name: 'N' } },
-    { operationId: 'deleteUser', method: 'DELETE', route: `/users/${id}`, token },
-    { operationId: 'listTasks', method: 'GET', route: '/tasks', token },
-    { operationId: 'createTask', method: 'POST', route: '/tasks', token, body: buildTask() },
-    { operationId: 'getTask', method: 'GET', route: `/tasks/${id}`, token },
-    { operationId: 'updateTask', method: 'PATCH', route: `/tasks/${id}`, token, body: { status: 'done' } },
-    { operationId: 'deleteTask', method: 'DELETE', route: `/tasks/${id}`, token },
-  ];
+  const requests: { [Op in OperationId]: { route: string } & RequestOptions } = {
+    getHealth: { route: '/health' },
+    registerUser: { route: '/users', token },
+    getCurrentUser: { route: '/users/me', token },
+    listUsers: { route: '/users', token },
+    getUser: { route: `/users/${id}`, token },
+    updateUser: { route: `/users/${id}`, token, body: { name: 'N' } },
+    deleteUser: { route: `/users/${id}`, token },
+    listTasks: { route: '/tasks', token },
+    createTask: { route: '/tasks', token, body: buildTask() },
+    getTask: { route: `/tasks/${id}`, token },
+    updateTask: { route: `/tasks/${id}`, token, body: { status: 'done' } },
+    deleteTask: { route: `/tasks/${id}`, token },
+  };
+  return (Object.keys(requests) as OperationId[]).map((operationId) => ({
+    operationId,
+    method: operations[operationId].method,
+    ...requests[operationId],
+  }));
 }
 
 describe('every operation', () => {

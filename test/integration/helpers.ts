@@ -6,7 +6,14 @@ import type pg from 'pg';
 import type { components } from '../../generated/api.ts';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { openDatabase } from '../support/database.ts';
-import { actingAs, buildTask, createTestHandler, type ParsedResponse, uniqueEmail } from '../support/factories.ts';
+import {
+  actingAs,
+  buildTask,
+  createTestHandler,
+  type ParsedResponse,
+  type TaskCreate,
+  uniqueEmail,
+} from '../support/factories.ts';
 
 export { openDatabase };
 
@@ -25,7 +32,7 @@ export async function registeredCaller(handler: ApiHandler, label = 'user', opti
 export type Caller = Awaited<ReturnType<typeof registeredCaller>>;
 
 /** A task `caller` created through createTask. */
-export async function createdTask(caller: Caller, overrides: Record<string, unknown> = {}) {
+export async function createdTask(caller: Caller, overrides: Partial<TaskCreate> = {}) {
   const response = await caller.call<Task>('POST', '/tasks', { body: buildTask(overrides) });
   if (response.status !== 201) throw new Error(`createTask answered ${response.status}`);
   return { task: response.body, etag: response.headers.etag ?? '' };

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OperationId, operations } from '../../generated/operations.ts';
 import { createContract } from '../support/contract.ts';
+import type { CoversEveryOperation } from '../support/operations.ts';
 import { closeServedSuite, createTask, ownedRows, registerUser, type ServedApi, serveSuite } from './support/api.ts';
 import { jsonRequest } from './support/http.ts';
 
@@ -39,7 +40,7 @@ const expect4 = (anonymous: number, owner: number, other: number, admin: number)
 });
 
 /** The matrix: one line per operation (two where the spec gives one operation two rules). */
-const matrix: Cell[] = [
+const cells = [
   {
     operationId: 'getHealth',
     target: 'the service',
@@ -130,7 +131,10 @@ const matrix: Cell[] = [
     expected: expect4(401, 204, 404, 204),
     writesOwnerRows: ['owner', 'admin'],
   },
-];
+] satisfies Cell[];
+/** tsc names any operation the matrix lacks. */
+const matrixCoversEveryOperation: CoversEveryOperation<(typeof cells)[number]['operationId']> = true;
+const matrix: Cell[] = cells;
 
 const contract = createContract();
 let api: ServedApi;
@@ -144,6 +148,7 @@ afterAll(() => closeServedSuite({ api, db }));
 
 describe('the matrix', () => {
   it('has a line for every operation of the spec', () => {
+    expect(matrixCoversEveryOperation).toBe(true);
     expect([...new Set(matrix.map((cell) => cell.operationId))].sort()).toEqual(Object.keys(operations).sort());
   });
 });

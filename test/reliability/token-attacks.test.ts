@@ -9,10 +9,11 @@
 import { createHmac, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OperationId, operations } from '../../generated/operations.ts';
+import { operations } from '../../generated/operations.ts';
 import { idTokenClaims, localIssuer, localPool, signJwt } from '../../scripts/local/identity.ts';
 import { createContract } from '../support/contract.ts';
 import { createProxyEvent, createTestHandler, parseResult, uniqueEmail } from '../support/factories.ts';
+import { type SecuredOperationId, securedOperationIds } from '../support/operations.ts';
 import {
   closeServedSuite,
   createTask,
@@ -26,7 +27,7 @@ import {
 import { jsonRequest } from './support/http.ts';
 
 const contract = createContract();
-const securedOperations = (Object.keys(operations) as OperationId[]).filter((id) => operations[id].secured);
+const securedOperations = securedOperationIds;
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -100,7 +101,9 @@ const attacks: Record<string, (email: string) => Array<string | undefined>> = {
 };
 
 /** A request each secured operation would execute for its caller (an administrator acting on their own rows). */
-const requestFor: Record<string, (ids: { userId: string; taskId: string }) => { path: string; body?: unknown }> = {
+const requestFor: {
+  [Op in SecuredOperationId]: (ids: { userId: string; taskId: string }) => { path: string; body?: unknown };
+} = {
   registerUser: () => ({ path: '/users' }),
   getCurrentUser: () => ({ path: '/users/me' }),
   listUsers: () => ({ path: '/users' }),
@@ -138,7 +141,7 @@ describe.each(securedOperations)('%s', (operationId) => {
     const newcomer = uniqueEmail('newcomer');
     const email = operationId === 'registerUser' ? newcomer : victim.email;
     const { method } = operations[operationId];
-    const { path, body } = (requestFor[operationId] as (typeof requestFor)[string])({
+    const { path, body } = requestFor[operationId]({
       userId: victim.id,
       taskId: task.id,
     });
@@ -175,7 +178,7 @@ describe.each(securedOperations)('%s', (operationId) => {
     // Arrange
     const handler = createTestHandler();
     const { method } = operations[operationId];
-    const { path, body } = (requestFor[operationId] as (typeof requestFor)[string])({
+    const { path, body } = requestFor[operationId]({
       userId: randomUUID(),
       taskId: randomUUID(),
     });

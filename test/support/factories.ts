@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { inject } from 'vitest';
+import type { components } from '../../generated/api.ts';
 import { operationHandlers } from '../../handlers/operation-handlers.ts';
 import { type ApiHandler, createApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../../handlers/runtime/config.ts';
@@ -123,8 +124,10 @@ export function actingAs(handler: ApiHandler, email: string, options: { groups?:
   return { email, claims, call };
 }
 
-/** A task body with sensible defaults. */
-export function buildTask(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export type TaskCreate = components['schemas']['TaskCreate'];
+
+/** A createTask body with sensible defaults, typed from the spec (a renamed field or enum value fails tsc). */
+export function buildTask(overrides: Partial<TaskCreate> = {}): TaskCreate {
   return {
     title: `Task ${randomUUID().slice(0, 8)}`,
     description: 'Made by a test.',

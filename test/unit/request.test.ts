@@ -72,7 +72,7 @@ describe('parseRequest', () => {
     it.each([
       ['an unknown path', 'GET', '/projects'],
       ['an undocumented method', 'PUT', '/tasks'],
-      ['a path below a resource', 'GET', `/tasks/${taskId}/comments`],
+      ['a path below a resource', 'GET', `/tasks/${taskId}/not-in-the-spec`],
     ])('when the request is for %s, throws 404', (_case, method, path) => {
       // Arrange
       const options = { method, path };

@@ -1,0 +1,110 @@
+/**
+ * `npm run scaffold` on a temp copy of the project whose spec has one extra operation: the
+ * generator and the scaffolder run there, the new handler module is written and registered, tsc
+ * accepts it, and until it is written it answers 501 problem+json.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseYaml, stringifyYaml } from '@redocly/openapi-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const copy = mkdtempSync(path.join(tmpdir(), 'taskboard-scaffold-'));
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+const run = (command: string, args: string[]) =>
+  execFileSync(command, args, { cwd: copy, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+beforeAll(() => {
+  for (const entry of [
+    'openapi',
+    'scripts',
+    'handlers',
+    'generated',
+    'package.json',
+    'tsconfig.json',
+    'biome.json',
+    '.gitignore',
+  ]) {
+    cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
+  }
+  symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
+  cpSync(path.join(root, 'redocly.yaml'), path.join(copy, 'redocly.yaml'));
+  // The extra operation: a copy of getTask under a new path and operationId.
+  const taskItem = parseYaml(readFileSync(path.join(root, 'openapi', 'paths', 'tasks_{taskId}.yaml'), 'utf8')) as {
+    parameters: unknown;
+    get: Record<string, unknown>;
+  };
+  const extra = {
+    parameters: taskItem.parameters,
+    get: { ...taskItem.get, operationId: 'getTaskSummary', summary: "Get a task's summary" },
+  };
+  writeFileSync(path.join(copy, 'openapi', 'paths', 'tasks_{taskId}_summary.yaml'), stringifyYaml(extra));
+  const rootFile = path.join(copy, 'openapi', 'openapi.yaml');
+  const spec = parseYaml(readFileSync(rootFile, 'utf8')) as { paths: Record<string, unknown> };
+  spec.paths['/tasks/{taskId}/summary'] = { $ref: 'paths/tasks_{taskId}_summary.yaml' };
+  writeFileSync(rootFile, stringifyYaml(spec));
+
+  run(bin('tsx'), ['scripts/generate.ts', '--force']);
+}, 120_000);
+
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+describe('npm run scaffold', () => {
+  it('writes a typed handler for the operation without one, registers it, and tsc accepts it', () => {
+    // Before: the registry misses the operation, which tsc names.
+    writeFileSync(
+      path.join(copy, 'tsconfig.check.json'),
+      JSON.stringify({ extends: './tsconfig.json', include: ['handlers', 'generated'] }),
+    );
+    const before = (() => {
+      try {
+        run(bin('tsc'), ['-p', 'tsconfig.check.json']);
+        return 'compiled';
+      } catch (error) {
+        return String((error as { stdout?: string }).stdout);
+      }
+    })();
+    expect(before).toMatch(/Property 'getTaskSummary' is missing/);
+
+    const output = run(bin('tsx'), ['scripts/scaffold.ts']);
+    expect(output).toContain('scaffolded getTaskSummary → handlers/tasks/get-task-summary.ts');
+    const module = readFileSync(path.join(copy, 'handlers', 'tasks', 'get-task-summary.ts'), 'utf8');
+    expect(module).toContain("OperationHandler<'getTaskSummary'>");
+    const registry = readFileSync(path.join(copy, 'handlers', 'operation-handlers.ts'), 'utf8');
+    expect(registry).toContain("import { getTaskSummary } from './tasks/get-task-summary.ts';");
+    expect(registry).toMatch(/^ {2}getTaskSummary,$/m);
+
+    run(bin('tsc'), ['-p', 'tsconfig.check.json']);
+
+    // Again: nothing left to scaffold, nothing rewritten.
+    expect(run(bin('tsx'), ['scripts/scaffold.ts'])).toContain('nothing to scaffold');
+    expect(readFileSync(path.join(copy, 'handlers', 'operation-handlers.ts'), 'utf8')).toBe(registry);
+  }, 180_000);
+
+  it('answers 501 problem+json through the runtime until the handler is written', () => {
+    expect(existsSync(path.join(copy, 'handlers', 'tasks', 'get-task-summary.ts'))).toBe(true);
+    writeFileSync(
+      path.join(copy, 'probe.ts'),
+      `import { operationHandlers } from './handlers/operation-handlers.ts';
+import { toProblemResponse } from './handlers/runtime/response.ts';
+const log = { error() {}, warn() {}, info() {}, debug() {}, child() { return log; } };
+try {
+  await operationHandlers.getTaskSummary({} as never, {} as never);
+  console.log('no error');
+} catch (error) {
+  console.log(JSON.stringify(toProblemResponse(error, { requestId: 'r', instance: '/tasks/x/summary', log: log as never })));
+}
+`,
+    );
+    const response = JSON.parse(run(bin('tsx'), ['probe.ts'])) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+    };
+    expect(response.statusCode).toBe(501);
+    expect(response.headers['Content-Type']).toBe('application/problem+json');
+    expect(JSON.parse(response.body)).toMatchObject({ status: 501, title: 'Not Implemented' });
+  }, 60_000);
+});
