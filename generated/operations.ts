@@ -23,8 +23,8 @@ export type OperationId = keyof typeof operations;
 /** CORS headers every response carries: the request headers the spec documents may be sent, its response headers read. */
 export const corsHeaders = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Headers': 'Authorization,Content-Type,Idempotency-Key,If-Match',
-  'Access-Control-Expose-Headers': 'ETag,Location,Retry-After'
+  'Access-Control-Allow-Headers': 'Authorization,Content-Type,traceparent,tracestate,Idempotency-Key,If-Match',
+  'Access-Control-Expose-Headers': 'Allow,ETag,Location,Retry-After'
 } as const;
 
 type Parameters<Op extends OperationId> = Operations[Op]['parameters'];

@@ -82,3 +82,51 @@ export function lambdaOperations(definition: JsonObject): LambdaOperation[] {
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+const allowOriginKey = /^(method\.response|gatewayresponse)\.header\.Access-Control-Allow-Origin$/;
+
+/**
+ * The definition with its CORS origin set for `origins` (the `corsAllowedOrigins` flag). The generated
+ * definition allows `*`, which stays as is. One origin replaces `*` everywhere. Several cannot be a
+ * static header, so: the function echoes a listed `Origin` itself (CORS_ALLOWED_ORIGINS); each
+ * preflight mock echoes it from a mapping template (`$context.responseOverride`) when it is listed;
+ * and the gateway responses (401, 404, 413, 429, 4XX/5XX) echo the request's `Origin` whatever it is —
+ * they carry no data, only an error a page must be able to read.
+ */
+export function withCorsOrigins(definition: JsonObject, origins: readonly string[]): JsonObject {
+  if (origins.includes('*')) return definition;
+  const single = origins.length === 1 ? `'${origins[0]}'` : undefined;
+  const echoListed = [
+    "#set($origin = $input.params().header.get('Origin'))",
+    '#if("$!origin" == "")#set($origin = $input.params().header.get(\'origin\'))#end',
+    `#if([${origins.map((origin) => `"${origin}"`).join(', ')}].contains($origin))`,
+    '#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)',
+    '#end',
+  ].join('\n');
+  const visit = (value: JsonValue, key: string | undefined): JsonValue => {
+    if (Array.isArray(value)) return value.map((item) => visit(item, undefined));
+    if (!isObject(value)) return value;
+    const copy = Object.fromEntries(Object.entries(value).map(([name, item]) => [name, visit(item, name)]));
+    if (key === 'responseParameters') {
+      for (const name of Object.keys(copy).filter((name) => allowOriginKey.test(name))) {
+        const gatewayResponse = name.startsWith('gatewayresponse.');
+        if (single) copy[name] = single;
+        else if (gatewayResponse) copy[name] = 'method.request.header.Origin';
+        else delete copy[name];
+        copy[name.replace('Access-Control-Allow-Origin', 'Vary')] = "'Origin'";
+      }
+    }
+    // A preflight mock's answer (its method response declares the headers it may carry).
+    if (isObject(copy.responses) && isObject(copy.responses.default) && copy.type === 'mock' && !single) {
+      copy.responses = {
+        ...copy.responses,
+        default: { ...copy.responses.default, responseTemplates: { 'application/json': echoListed } },
+      };
+    }
+    if (key === '204' && isObject(copy.headers) && 'Access-Control-Allow-Origin' in copy.headers) {
+      copy.headers = { ...copy.headers, Vary: { schema: { type: 'string' } } };
+    }
+    return copy;
+  };
+  return visit(definition, undefined) as JsonObject;
+}

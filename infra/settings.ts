@@ -5,6 +5,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { parseAllowedOrigins } from '../handlers/runtime/config.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -38,6 +39,8 @@ export interface TaskboardSettings {
   alarmEmail: string | undefined;
   /** Pins CloudFront's origin-verify header to one secret version; see infra/README.md, "Rotating". */
   originVerifySecretVersionId: string | undefined;
+  /** Origins whose pages may call the API (`corsAllowedOrigins`: `*` or a comma-separated list). */
+  corsAllowedOrigins: string[];
   /** Changes on every synth so that the migration trigger runs on every deploy (`migrationRunId`). */
   migrationRunId: string;
 }
@@ -58,6 +61,7 @@ export const defaultSettings: Omit<TaskboardSettings, 'migrationRunId'> = {
   throttlingRateLimit: 1000,
   throttlingBurstLimit: 2000,
   logRetention: RetentionDays.ONE_MONTH,
+  corsAllowedOrigins: ['*'],
   logLevel: 'info',
   alarmEmail: undefined,
   originVerifySecretVersionId: undefined,
@@ -171,6 +175,7 @@ export function readSettings(node: Node): TaskboardSettings {
     logLevel: logLevel(context),
     alarmEmail: text(context, 'alarmEmail', /^[^@\s]+@[^@\s]+$/),
     originVerifySecretVersionId: text(context, 'originVerifySecretVersionId', /^[A-Za-z0-9-]{32,64}$/),
+    corsAllowedOrigins: parseAllowedOrigins(context('corsAllowedOrigins')?.toString(), 'corsAllowedOrigins'),
     migrationRunId: text(context, 'migrationRunId', /^[\w.:-]{1,64}$/) ?? new Date().toISOString(),
   };
 }

@@ -1,6 +1,6 @@
 import { AspectPriority, Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type JsonObject, loadApiDefinition } from './api-definition.ts';
+import { type JsonObject, loadApiDefinition, withCorsOrigins } from './api-definition.ts';
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
 import { Database } from './constructs/database.ts';
@@ -66,7 +66,7 @@ export class TaskboardStack extends Stack {
 
     // API Gateway from the generated definition, integrated with the API function.
     this.api = new Api(this, 'Api', {
-      definition: props.definition ?? loadApiDefinition(),
+      definition: withCorsOrigins(props.definition ?? loadApiDefinition(), settings.corsAllowedOrigins),
       network: this.network,
       database: this.database,
       userPool: this.auth.userPool,
@@ -76,6 +76,8 @@ export class TaskboardStack extends Stack {
       logLevel: settings.logLevel,
       logRetention,
     });
+
+    this.api.function.addEnvironment('CORS_ALLOWED_ORIGINS', settings.corsAllowedOrigins.join(','));
 
     // Migrations on every deploy, before the API function and the rotations touch the database.
     this.migrations = new Migrations(this, 'Migrations', {

@@ -13,7 +13,7 @@ import { createLogger, type Logger, type LogSink } from './logger.ts';
 import { originVerifyHeader, verifyOrigin } from './origin-verify.ts';
 import { principalFromClaims } from './principal.ts';
 import { headerMap, parseRequest, routeOf } from './request.ts';
-import { jsonResponse, toProblemResponse } from './response.ts';
+import { jsonResponse, toProblemResponse, withCorsOrigin } from './response.ts';
 import { createSecretReader, type SecretReader } from './secrets.ts';
 
 export interface ApiHandlerOptions {
@@ -96,6 +96,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     } catch (error) {
       response = toProblemResponse(error, { requestId, instance: event.path, log });
     }
+    response = withCorsOrigin(response, headerMap(event).origin, config.corsAllowedOrigins);
     log.info('request', {
       method: event.httpMethod,
       path: event.path,

@@ -47,6 +47,13 @@ export class NotFoundError extends HttpError {
   }
 }
 
+export class MethodNotAllowedError extends HttpError {
+  /** `allow`: the methods the path answers, as the `Allow` header lists them. */
+  constructor(detail: string, allow: string) {
+    super(405, 'Method Not Allowed', detail, { Allow: allow });
+  }
+}
+
 export class PreconditionFailedError extends HttpError {
   constructor(detail: string) {
     super(412, 'Precondition Failed', detail);
