@@ -271,7 +271,7 @@ export interface components {
         TaskCreate: {
             title: string;
             /** @default  */
-            description: string;
+            description?: string;
             status?: components["schemas"]["TaskStatus"];
             priority?: components["schemas"]["TaskPriority"];
             /** Format: date */

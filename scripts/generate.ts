@@ -15,6 +15,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import {
   buildGatewayDefinition,
   corsHeaders,
+  dereference,
   listOperations,
   type OpenApiDocument,
   type OperationObject,
@@ -52,7 +53,12 @@ function bundle(): OpenApiDocument {
 }
 
 async function types(document: OpenApiDocument): Promise<string> {
-  const ast = await openapiTS(document as never, { alphabetize: false, immutable: false });
+  const ast = await openapiTS(document as never, {
+    alphabetize: false,
+    immutable: false,
+    // A field with a default is optional in a request (the server fills it in); responses list their fields as required.
+    defaultNonNullable: false,
+  });
   return `${header('//')}\n${astToString(ast)}`;
 }
 
@@ -65,7 +71,14 @@ function operationsModule(document: OpenApiDocument): string {
     const successStatuses = Object.keys(operation.responses)
       .filter((status) => status.startsWith('2'))
       .map(Number);
-    return `  ${operationId}: { method: '${method.toUpperCase()}', path: '${route}', secured: ${secured}, hasBody: ${operation.requestBody !== undefined}, headers: [${headers.join(', ')}], successStatuses: [${successStatuses.join(', ')}] },`;
+    const responseHeaders = [
+      ...new Set(
+        Object.values(operation.responses).flatMap((response) =>
+          Object.keys((dereference(document, response) as { headers?: Record<string, unknown> }).headers ?? {}),
+        ),
+      ),
+    ].map((name) => `'${name}'`);
+    return `  ${operationId}: { method: '${method.toUpperCase()}', path: '${route}', secured: ${secured}, hasBody: ${operation.requestBody !== undefined}, headers: [${headers.join(', ')}], successStatuses: [${successStatuses.join(', ')}], responseHeaders: [${responseHeaders.join(', ')}] },`;
   });
   return `${header('//')}
 import type { operations as Operations } from './api.ts';
