@@ -3,7 +3,7 @@
  * synth time, its placeholders swapped for real values, and the Lambda-integrated operations listed
  * so that each one gets its own invoke permission. Pure functions; no CDK constructs here.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatewayPlaceholders as placeholders } from '../scripts/lib/openapi.ts';
@@ -23,6 +23,17 @@ export { placeholders };
 export type PlaceholderValues = Record<keyof typeof placeholders, string>;
 
 const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'x-amazon-apigateway-any-method'];
+
+/** The bundled spec and the built docs page (`npm run docs`), which the stack publishes. */
+export function loadDocs(): { spec: JsonObject; html: string } {
+  const page = path.join(projectRoot, 'docs', 'index.html');
+  if (!existsSync(page))
+    throw new Error('docs/index.html is missing: run `npm run docs` before synth (npm run synth does).');
+  return {
+    spec: JSON.parse(readFileSync(path.join(projectRoot, 'generated', 'openapi.json'), 'utf8')) as JsonObject,
+    html: readFileSync(page, 'utf8'),
+  };
+}
 
 /** Reads a definition file (by default generated/apigateway.json). */
 export function loadApiDefinition(file: string = generatedDefinitionPath): JsonObject {

@@ -1,9 +1,10 @@
 import { AspectPriority, Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type JsonObject, loadApiDefinition, withCorsOrigins } from './api-definition.ts';
+import { type JsonObject, loadApiDefinition, loadDocs, withCorsOrigins } from './api-definition.ts';
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
 import { Database } from './constructs/database.ts';
+import { DocsSite } from './constructs/docs-site.ts';
 import { Edge } from './constructs/edge.ts';
 import { Migrations } from './constructs/migrations.ts';
 import { Network } from './constructs/network.ts';
@@ -14,6 +15,8 @@ import { readSettings, type TaskboardSettings } from './settings.ts';
 export interface TaskboardStackProps extends StackProps {
   /** The API Gateway definition; generated/apigateway.json when omitted. */
   definition?: JsonObject;
+  /** The bundled spec and the docs page to publish; generated/openapi.json and docs/index.html when omitted. */
+  docs?: { spec: JsonObject; html: string };
 }
 
 /**
@@ -32,6 +35,7 @@ export class TaskboardStack extends Stack {
   readonly api: Api;
   readonly migrations: Migrations;
   readonly edge: Edge;
+  readonly docs: DocsSite;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: TaskboardStackProps = {}) {
@@ -100,6 +104,16 @@ export class TaskboardStack extends Stack {
     });
     this.api.acceptOnlyFrom(this.edge.originVerifySecret);
 
+    // The docs and the bundled spec on the same distribution: /docs and /openapi.json.
+    const docs = props.docs ?? loadDocs();
+    this.docs = new DocsSite(this, 'Docs', {
+      distribution: this.edge.distribution,
+      url: this.edge.url,
+      spec: docs.spec,
+      docsHtml: docs.html,
+      logRetention,
+    });
+
     // The SPA signs in through the hosted UI and comes back to localhost or the CloudFront URL.
     const spaClient = this.auth.addSpaClient('SpaClient', {
       callbackUrls: [...settings.callbackUrls, `${this.edge.url}/`],
@@ -120,6 +134,7 @@ export class TaskboardStack extends Stack {
     const outputs: Record<string, [string, string]> = {
       ApiUrl: [this.api.restApi.url, 'API Gateway stage URL (answers 403 without the CloudFront header)'],
       CloudFrontUrl: [`${this.edge.url}/`, 'Public API URL: call the operations here'],
+      DocsUrl: [`${this.edge.url}/docs`, 'API docs (Redoc) and, at /openapi.json, the bundled spec'],
       UserPoolId: [this.auth.userPool.userPoolId, 'Cognito user pool id'],
       UserPoolClientId: [spaClient.userPoolClientId, 'SPA app client id (no secret)'],
       HostedUiDomain: [this.auth.domain.baseUrl(), 'Cognito hosted UI / OAuth endpoints'],

@@ -107,6 +107,7 @@ describe('Outputs', () => {
         'ApiUrl',
         'AppDatabaseSecretArn',
         'CloudFrontUrl',
+        'DocsUrl',
         'HostedUiDomain',
         'MasterDatabaseSecretArn',
         'OriginVerifySecretArn',
