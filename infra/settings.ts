@@ -22,7 +22,7 @@ export interface TaskboardSettings {
   multiAz: boolean;
   /** RDS instance class without the `db.` prefix (`dbInstanceClass`). */
   dbInstanceClass: string;
-  /** Redirect URLs the SPA client may use; the CloudFront URL is always added. */
+  /** Where the hosted UI may send the SPA back (`callbackUrls`); default: a local dev server on port 5173. */
   callbackUrls: string[];
   logoutUrls: string[];
   /** Hosted-UI domain prefix; derived from the stack name and account when absent. */
@@ -53,8 +53,8 @@ export const defaultSettings: Omit<TaskboardSettings, 'migrationRunId'> = {
   useRdsProxy: false,
   multiAz: false,
   dbInstanceClass: 't4g.micro',
-  callbackUrls: ['http://localhost:3000/'],
-  logoutUrls: ['http://localhost:3000/'],
+  callbackUrls: ['http://localhost:5173/'],
+  logoutUrls: ['http://localhost:5173/'],
   hostedUiDomainPrefix: undefined,
   enableAdminPasswordAuth: false,
   threatProtection: false,

@@ -114,10 +114,10 @@ export class TaskboardStack extends Stack {
       logRetention,
     });
 
-    // The SPA signs in through the hosted UI and comes back to localhost or the CloudFront URL.
+    // The SPA signs in through the hosted UI and comes back to the URLs of -c callbackUrls/logoutUrls.
     const spaClient = this.auth.addSpaClient('SpaClient', {
-      callbackUrls: [...settings.callbackUrls, `${this.edge.url}/`],
-      logoutUrls: [...settings.logoutUrls, `${this.edge.url}/`],
+      callbackUrls: settings.callbackUrls,
+      logoutUrls: settings.logoutUrls,
       enableAdminPasswordAuth: settings.enableAdminPasswordAuth,
     });
 
