@@ -7,6 +7,7 @@
  *      the local gateway with an allowed-origins list, and read status, body, ETag and Location of
  *      a success and of every error a SPA must handle: 400, the gateway's 401, 404, 412 and 413.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -50,20 +51,33 @@ async function serve(body: string, contentType: string): Promise<{ url: string; 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-/** Loads `url` and checks it renders every operation and requests only its own origin. */
-async function checkDocs(browser: BrowserContext, url: string, label: string): Promise<void> {
+/**
+ * Loads `url` and lists what it rendered of the spec's operations and every request it made to
+ * another origin — after its lazy parts had time to load, and after it was hidden and unloaded, when
+ * batched telemetry would be flushed.
+ */
+async function visitDocs(browser: BrowserContext, url: string): Promise<{ missing: string[]; foreign: string[] }> {
   const page = await browser.newPage();
   const foreign: string[] = [];
   const own = new URL(url).origin;
-  page.on('request', (request) => {
-    const target = request.url();
-    if (!target.startsWith('data:') && !target.startsWith('blob:') && new URL(target).origin !== own)
-      foreign.push(target);
-  });
+  const record = (target: string, method: string) => {
+    if (!/^(data|blob):/.test(target) && new URL(target).origin !== own) foreign.push(`${method} ${target}`);
+  };
+  browser.on('request', (request) => record(request.url(), request.method()));
   await page.goto(url, { waitUntil: 'networkidle' });
-  await page.waitForTimeout(1500);
+  await page.getByText('API docs by').first().waitFor({ timeout: 15_000 });
+  await page.waitForTimeout(6000);
   const text = (await page.locator('body').textContent()) ?? '';
-  const missing = summaries.filter((summary) => !text.includes(summary));
+  await page.evaluate('dispatchEvent(new Event("pagehide"))');
+  await page.close({ runBeforeUnload: true });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  browser.removeAllListeners('request');
+  return { missing: summaries.filter((summary) => !text.includes(summary)), foreign };
+}
+
+/** Checks that the page at `url` renders every operation and requests only its own origin. */
+async function checkDocs(browser: BrowserContext, url: string, label: string): Promise<void> {
+  const { missing, foreign } = await visitDocs(browser, url);
   check(
     missing.length === 0,
     `${label}: renders all ${summaries.length} operations${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`,
@@ -72,7 +86,6 @@ async function checkDocs(browser: BrowserContext, url: string, label: string): P
     foreign.length === 0,
     `${label}: requests nothing from another host${foreign.length ? ` (requested: ${foreign.join(', ')})` : ''}`,
   );
-  await page.close();
 }
 
 /** The calls the SPA page makes, in order; each reports status, body, ETag and Location. */
@@ -195,6 +208,20 @@ async function main(): Promise<number> {
     ],
   });
   try {
+    // The detector works: the page as redocly build-docs writes it (before scripts/docs.ts) is caught.
+    const raw = path.join(profile, 'raw-docs.html');
+    execFileSync(
+      path.join(root, 'node_modules', '.bin', 'redocly'),
+      ['build-docs', path.join(root, 'generated', 'openapi.json'), '--inlineBundle', '-o', raw],
+      { stdio: 'ignore' },
+    );
+    const canary = await serve(readFileSync(raw, 'utf8'), 'text/html; charset=utf-8');
+    const caught = await visitDocs(browser, `${canary.url}/docs`);
+    canary.server.close();
+    check(
+      caught.foreign.length > 0,
+      `the detector sees the unfixed page's outside requests (${caught.foreign.join(', ')})`,
+    );
     buildDocs(defaultDocsFile);
     const gateway = await startLocalGateway({
       handler: async () => ({ statusCode: 500, body: '' }),
