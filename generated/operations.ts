@@ -4,18 +4,18 @@ import type { operations as Operations } from './api.ts';
 
 /** Every operation in the spec, by operationId: how it is routed and whether it needs a Cognito ID token. */
 export const operations = {
-  getHealth: { method: 'GET', path: '/health', secured: false, hasBody: false, headers: [], successStatuses: [200] },
-  listUsers: { method: 'GET', path: '/users', secured: true, hasBody: false, headers: [], successStatuses: [200] },
-  registerUser: { method: 'POST', path: '/users', secured: true, hasBody: false, headers: ['Idempotency-Key'], successStatuses: [200, 201] },
-  getCurrentUser: { method: 'GET', path: '/users/me', secured: true, hasBody: false, headers: [], successStatuses: [200] },
-  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, headers: ['If-None-Match'], successStatuses: [200, 304] },
-  updateUser: { method: 'PUT', path: '/users/{userId}', secured: true, hasBody: true, headers: ['If-Match'], successStatuses: [200] },
-  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, headers: ['If-Match'], successStatuses: [204] },
-  listTasks: { method: 'GET', path: '/tasks', secured: true, hasBody: false, headers: [], successStatuses: [200] },
-  createTask: { method: 'POST', path: '/tasks', secured: true, hasBody: true, headers: ['Idempotency-Key'], successStatuses: [201] },
-  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: ['If-None-Match'], successStatuses: [200, 304] },
-  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: ['If-Match'], successStatuses: [204] },
-  updateTask: { method: 'PATCH', path: '/tasks/{taskId}', secured: true, hasBody: true, headers: ['If-Match'], successStatuses: [200] },
+  getHealth: { method: 'GET', path: '/health', secured: false, hasBody: false, headers: [], successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'] },
+  listUsers: { method: 'GET', path: '/users', secured: true, hasBody: false, headers: [], successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'] },
+  registerUser: { method: 'POST', path: '/users', secured: true, hasBody: false, headers: ['Idempotency-Key'], successStatuses: [200, 201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'] },
+  getCurrentUser: { method: 'GET', path: '/users/me', secured: true, hasBody: false, headers: [], successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, headers: ['If-None-Match'], successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+  updateUser: { method: 'PUT', path: '/users/{userId}', secured: true, hasBody: true, headers: ['If-Match'], successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, headers: ['If-Match'], successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'] },
+  listTasks: { method: 'GET', path: '/tasks', secured: true, hasBody: false, headers: [], successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'] },
+  createTask: { method: 'POST', path: '/tasks', secured: true, hasBody: true, headers: ['Idempotency-Key'], successStatuses: [201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'] },
+  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: ['If-None-Match'], successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: ['If-Match'], successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'] },
+  updateTask: { method: 'PATCH', path: '/tasks/{taskId}', secured: true, hasBody: true, headers: ['If-Match'], successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
 } as const;
 
 export type OperationId = keyof typeof operations;
@@ -23,8 +23,8 @@ export type OperationId = keyof typeof operations;
 /** CORS headers every response carries: the request headers the spec documents may be sent, its response headers read. */
 export const corsHeaders = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Headers': 'Authorization,Content-Type,Idempotency-Key,If-None-Match,If-Match',
-  'Access-Control-Expose-Headers': 'ETag,Location,Retry-After'
+  'Access-Control-Allow-Headers': 'Authorization,Content-Type,traceparent,tracestate,Idempotency-Key,If-None-Match,If-Match',
+  'Access-Control-Expose-Headers': 'Allow,ETag,Location,Retry-After'
 } as const;
 
 type Parameters<Op extends OperationId> = Operations[Op]['parameters'];

@@ -3,7 +3,7 @@
  * synth time, its placeholders swapped for real values, and the Lambda-integrated operations listed
  * so that each one gets its own invoke permission. Pure functions; no CDK constructs here.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatewayPlaceholders as placeholders } from '../generated/apigateway-placeholders.ts';
@@ -23,6 +23,17 @@ export { placeholders };
 export type PlaceholderValues = Record<keyof typeof placeholders, string>;
 
 const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'x-amazon-apigateway-any-method'];
+
+/** The bundled spec and the built docs page (`npm run docs`), which the stack publishes. */
+export function loadDocs(): { spec: JsonObject; html: string } {
+  const page = path.join(projectRoot, 'docs', 'index.html');
+  if (!existsSync(page))
+    throw new Error('docs/index.html is missing: run `npm run docs` before synth (npm run synth does).');
+  return {
+    spec: JSON.parse(readFileSync(path.join(projectRoot, 'generated', 'openapi.json'), 'utf8')) as JsonObject,
+    html: readFileSync(page, 'utf8'),
+  };
+}
 
 /** Reads a definition file (by default generated/apigateway.json). */
 export function loadApiDefinition(file: string = generatedDefinitionPath): JsonObject {
@@ -81,4 +92,52 @@ export function lambdaOperations(definition: JsonObject): LambdaOperation[] {
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const allowOriginKey = /^(method\.response|gatewayresponse)\.header\.Access-Control-Allow-Origin$/;
+
+/**
+ * The definition with its CORS origin set for `origins` (the `corsAllowedOrigins` flag). The generated
+ * definition allows `*`, which stays as is. One origin replaces `*` everywhere. Several cannot be a
+ * static header, so: the function echoes a listed `Origin` itself (CORS_ALLOWED_ORIGINS); each
+ * preflight mock echoes it from a mapping template (`$context.responseOverride`) when it is listed;
+ * and the gateway responses (401, 404, 413, 429, 4XX/5XX) echo the request's `Origin` whatever it is —
+ * they carry no data, only an error a page must be able to read.
+ */
+export function withCorsOrigins(definition: JsonObject, origins: readonly string[]): JsonObject {
+  if (origins.includes('*')) return definition;
+  const single = origins.length === 1 ? `'${origins[0]}'` : undefined;
+  const echoListed = [
+    "#set($origin = $input.params().header.get('Origin'))",
+    '#if("$!origin" == "")#set($origin = $input.params().header.get(\'origin\'))#end',
+    `#if([${origins.map((origin) => `"${origin}"`).join(', ')}].contains($origin))`,
+    '#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)',
+    '#end',
+  ].join('\n');
+  const visit = (value: JsonValue, key: string | undefined): JsonValue => {
+    if (Array.isArray(value)) return value.map((item) => visit(item, undefined));
+    if (!isObject(value)) return value;
+    const copy = Object.fromEntries(Object.entries(value).map(([name, item]) => [name, visit(item, name)]));
+    if (key === 'responseParameters') {
+      for (const name of Object.keys(copy).filter((name) => allowOriginKey.test(name))) {
+        const gatewayResponse = name.startsWith('gatewayresponse.');
+        if (single) copy[name] = single;
+        else if (gatewayResponse) copy[name] = 'method.request.header.Origin';
+        else delete copy[name];
+        copy[name.replace('Access-Control-Allow-Origin', 'Vary')] = "'Origin'";
+      }
+    }
+    // A preflight mock's answer (its method response declares the headers it may carry).
+    if (isObject(copy.responses) && isObject(copy.responses.default) && copy.type === 'mock' && !single) {
+      copy.responses = {
+        ...copy.responses,
+        default: { ...copy.responses.default, responseTemplates: { 'application/json': echoListed } },
+      };
+    }
+    if (key === '204' && isObject(copy.headers) && 'Access-Control-Allow-Origin' in copy.headers) {
+      copy.headers = { ...copy.headers, Vary: { schema: { type: 'string' } } };
+    }
+    return copy;
+  };
+  return visit(definition, undefined) as JsonObject;
 }

@@ -5,6 +5,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { parseAllowedOrigins } from '../handlers/runtime/config.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -57,7 +58,7 @@ export interface TaskboardSettings {
   multiAz: boolean;
   /** RDS instance class without the `db.` prefix (`dbInstanceClass`). */
   dbInstanceClass: string;
-  /** Redirect URLs the SPA client may use; the CloudFront URL is always added. */
+  /** Where the hosted UI may send the SPA back (`callbackUrls`); default: a local dev server on port 5173. */
   callbackUrls: string[];
   logoutUrls: string[];
   /** Hosted-UI domain prefix; derived from the stack name and account when absent. */
@@ -74,6 +75,8 @@ export interface TaskboardSettings {
   alarmEmail: string | undefined;
   /** Pins CloudFront's origin-verify header to one secret version; see infra/README.md, "Rotating". */
   originVerifySecretVersionId: string | undefined;
+  /** Origins whose pages may call the API (`corsAllowedOrigins`: `*` or a comma-separated list). */
+  corsAllowedOrigins: string[];
   /** Changes on every synth so that the migration trigger runs on every deploy (`migrationRunId`). */
   migrationRunId: string;
   /** Monthly cost budget in USD (`budgetUsd`); actual and forecast alerts go to the alarm topic and `alarmEmail`. */
@@ -147,13 +150,14 @@ export const defaultSettings: Omit<TaskboardSettings, 'migrationRunId'> = {
   ses: undefined,
   customDomain: undefined,
   stageName: 'v1',
-  callbackUrls: ['http://localhost:3000/'],
-  logoutUrls: ['http://localhost:3000/'],
+  callbackUrls: ['http://localhost:5173/'],
+  logoutUrls: ['http://localhost:5173/'],
   hostedUiDomainPrefix: undefined,
   enableAdminPasswordAuth: false,
   threatProtection: false,
   throttlingRateLimit: 1000,
   throttlingBurstLimit: 2000,
+  corsAllowedOrigins: ['*'],
   logLevel: 'info',
   alarmEmail: undefined,
   originVerifySecretVersionId: undefined,
@@ -313,6 +317,7 @@ export function readSettings(node: Node): TaskboardSettings {
     logLevel: logLevel(context),
     alarmEmail: text(context, 'alarmEmail', /^[^@\s]+@[^@\s]+$/),
     originVerifySecretVersionId: text(context, 'originVerifySecretVersionId', /^[A-Za-z0-9-]{32,64}$/),
+    corsAllowedOrigins: parseAllowedOrigins(context('corsAllowedOrigins')?.toString(), 'corsAllowedOrigins'),
     migrationRunId: text(context, 'migrationRunId', /^[\w.:-]{1,64}$/) ?? new Date().toISOString(),
     budgetUsd: integer(context, 'budgetUsd', defaultSettings.budgetUsd, 1, 1_000_000),
     secretsManagerEndpointAzs: integer(context, 'secretsManagerEndpointAzs', base.secretsManagerEndpointAzs, 1, 2),

@@ -1,9 +1,10 @@
 import { AspectPriority, Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type JsonObject, loadApiDefinition } from './api-definition.ts';
+import { type JsonObject, loadApiDefinition, loadDocs, withCorsOrigins } from './api-definition.ts';
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
 import { Database } from './constructs/database.ts';
+import { DocsSite } from './constructs/docs-site.ts';
 import { Edge } from './constructs/edge.ts';
 import { IdempotencySweep } from './constructs/idempotency-sweep.ts';
 import { Migrations } from './constructs/migrations.ts';
@@ -15,6 +16,8 @@ import { connectionHeadroom, instanceClasses, readSettings, type TaskboardSettin
 export interface TaskboardStackProps extends StackProps {
   /** The API Gateway definition; generated/apigateway.json when omitted. */
   definition?: JsonObject;
+  /** The bundled spec and the docs page to publish; generated/openapi.json and docs/index.html when omitted. */
+  docs?: { spec: JsonObject; html: string };
 }
 
 /**
@@ -34,6 +37,7 @@ export class TaskboardStack extends Stack {
   readonly migrations: Migrations;
   readonly sweep: IdempotencySweep;
   readonly edge: Edge;
+  readonly docs: DocsSite;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: TaskboardStackProps = {}) {
@@ -77,7 +81,7 @@ export class TaskboardStack extends Stack {
 
     // API Gateway from the generated definition, integrated with the API function.
     this.api = new Api(this, 'Api', {
-      definition: props.definition ?? loadApiDefinition(),
+      definition: withCorsOrigins(props.definition ?? loadApiDefinition(), settings.corsAllowedOrigins),
       network: this.network,
       database: this.database,
       userPool: this.auth.userPool,
@@ -89,6 +93,8 @@ export class TaskboardStack extends Stack {
       reservedConcurrency: settings.apiReservedConcurrency,
       wafRateLimit: settings.waf ? settings.wafRateLimit : undefined,
     });
+
+    this.api.function.addEnvironment('CORS_ALLOWED_ORIGINS', settings.corsAllowedOrigins.join(','));
 
     // Migrations on every deploy, before the API function and the rotations touch the database.
     this.migrations = new Migrations(this, 'Migrations', {
@@ -120,10 +126,20 @@ export class TaskboardStack extends Stack {
     });
     this.api.acceptOnlyFrom(this.edge.originVerifySecret);
 
-    // The SPA signs in through the hosted UI and comes back to localhost or the CloudFront URL.
+    // The docs and the bundled spec on the same distribution: /docs and /openapi.json.
+    const docs = props.docs ?? loadDocs();
+    this.docs = new DocsSite(this, 'Docs', {
+      distribution: this.edge.distribution,
+      url: this.edge.url,
+      spec: docs.spec,
+      docsHtml: docs.html,
+      logRetention,
+    });
+
+    // The SPA signs in through the hosted UI and comes back to the URLs of -c callbackUrls/logoutUrls.
     const spaClient = this.auth.addSpaClient('SpaClient', {
-      callbackUrls: [...settings.callbackUrls, `${this.edge.url}/`],
-      logoutUrls: [...settings.logoutUrls, `${this.edge.url}/`],
+      callbackUrls: settings.callbackUrls,
+      logoutUrls: settings.logoutUrls,
       enableAdminPasswordAuth: settings.enableAdminPasswordAuth,
     });
 
@@ -157,6 +173,7 @@ export class TaskboardStack extends Stack {
         'API Gateway stage URL, not for clients: 401 on secured routes without a token, 404 on unknown paths, else 403 (no CloudFront header)',
       ],
       CloudFrontUrl: [`${this.edge.url}/`, 'Public API URL: call the operations here'],
+      DocsUrl: [`${this.edge.url}/docs`, 'API docs (Redoc) and, at /openapi.json, the bundled spec'],
       UserPoolId: [this.auth.userPool.userPoolId, 'Cognito user pool id'],
       UserPoolClientId: [spaClient.userPoolClientId, 'SPA app client id (no secret)'],
       HostedUiDomain: [this.auth.domain.baseUrl(), 'Cognito hosted UI / OAuth endpoints'],

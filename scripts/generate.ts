@@ -11,6 +11,7 @@ import { generatedUpToDate, recordGenerated } from './lib/generate-cache.ts';
 import {
   buildGatewayDefinition,
   corsHeaders,
+  dereference,
   gatewayPlaceholders,
   listOperations,
   type OpenApiDocument,
@@ -68,7 +69,14 @@ function operationsModule(document: OpenApiDocument): string {
     const successStatuses = Object.keys(operation.responses)
       .filter((status) => status.startsWith('2') || status === '304')
       .map(Number);
-    return `  ${operationId}: { method: '${method.toUpperCase()}', path: '${route}', secured: ${secured}, hasBody: ${operation.requestBody !== undefined}, headers: [${headers.join(', ')}], successStatuses: [${successStatuses.join(', ')}] },`;
+    const responseHeaders = [
+      ...new Set(
+        Object.values(operation.responses).flatMap((response) =>
+          Object.keys((dereference(document, response) as { headers?: Record<string, unknown> }).headers ?? {}),
+        ),
+      ),
+    ].map((name) => `'${name}'`);
+    return `  ${operationId}: { method: '${method.toUpperCase()}', path: '${route}', secured: ${secured}, hasBody: ${operation.requestBody !== undefined}, headers: [${headers.join(', ')}], successStatuses: [${successStatuses.join(', ')}], responseHeaders: [${responseHeaders.join(', ')}] },`;
   });
   return `${header('//')}
 import type { operations as Operations } from './api.ts';

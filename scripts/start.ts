@@ -5,13 +5,13 @@
  * and serves the API through the local API Gateway on http://localhost:3000 (PORT). Ctrl-C stops
  * everything. scripts/preflight.mjs runs first and explains a missing `npm ci`.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { operationHandlers } from '../handlers/operation-handlers.ts';
 import { createApiHandler } from '../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../handlers/runtime/config.ts';
+import { buildDocs } from './docs.ts';
 import {
   assertPortFree,
   createDatabase,
@@ -32,10 +32,7 @@ function buildDocsIfStale(): void {
   const spec = path.join(root, 'generated', 'openapi.json');
   if (existsSync(docs) && statSync(docs).mtimeMs >= statSync(spec).mtimeMs) return;
   console.log('Building the API docs (docs/index.html)…');
-  execFileSync(path.join(root, 'node_modules', '.bin', 'redocly'), ['build-docs', spec, '--inlineBundle', '-o', docs], {
-    cwd: root,
-    stdio: 'ignore',
-  });
+  buildDocs(docs, spec);
 }
 
 const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');

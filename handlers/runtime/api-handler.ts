@@ -20,7 +20,7 @@ import {
 import { originVerifyHeader, verifyOrigin } from './origin-verify.ts';
 import { principalFromClaims } from './principal.ts';
 import { headerMap, parseRequest, routeOf } from './request.ts';
-import { jsonResponse, toProblemResponse } from './response.ts';
+import { jsonResponse, toProblemResponse, withCorsOrigin } from './response.ts';
 import { createSecretReader, type SecretReader } from './secrets.ts';
 
 export interface ApiHandlerOptions {
@@ -125,6 +125,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         metrics.count(error.reason === 'secret' ? 'ServiceUnavailableSecret' : 'ServiceUnavailableDatabase');
       }
     }
+    response = withCorsOrigin(response, headerMap(event).origin, config.corsAllowedOrigins);
     const statusClass = statusClassMetric(response.statusCode);
     if (statusClass) metrics.count(statusClass);
     if (response.statusCode === 412) metrics.count('PreconditionFailed');

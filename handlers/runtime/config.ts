@@ -32,6 +32,8 @@ export interface Config {
   logLevel: LogLevel;
   maxBodyBytes: number;
   retryAfterSeconds: number;
+  /** Origins whose pages may read the answers: `['*']` (any, the local default) or a list of exact origins. */
+  corsAllowedOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -71,6 +73,24 @@ function arn(env: Env, name: string): string | undefined {
   return raw;
 }
 
+/**
+ * `CORS_ALLOWED_ORIGINS`: `*`, or a comma-separated list of origins (`https://app.example.com`,
+ * `http://localhost:5173`) — scheme, host and optional port, nothing else, as browsers send `Origin`.
+ */
+export function parseAllowedOrigins(raw: string | undefined, name = 'CORS_ALLOWED_ORIGINS'): string[] {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return ['*'];
+  const origins = raw.split(',').map((origin) => origin.trim());
+  for (const origin of origins) {
+    if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) {
+      throw new ConfigError(
+        name,
+        `must be * or a comma-separated list of origins like https://app.example.com, got "${origin}"`,
+      );
+    }
+  }
+  return origins;
+}
+
 /** Reads the configuration from the environment; throws a ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const url = env.DATABASE_URL || undefined;
@@ -95,5 +115,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 6 * 1024 * 1024),
     retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 2, 0, 3600),
+    corsAllowedOrigins: parseAllowedOrigins(env.CORS_ALLOWED_ORIGINS),
   };
 }

@@ -53,6 +53,13 @@ export class ConflictError extends HttpError {
   }
 }
 
+export class MethodNotAllowedError extends HttpError {
+  /** `allow`: the methods the path answers, as the `Allow` header lists them. */
+  constructor(detail: string, allow: string) {
+    super(405, 'Method Not Allowed', detail, { Allow: allow });
+  }
+}
+
 export class PreconditionFailedError extends HttpError {
   constructor(detail: string) {
     super(412, 'Precondition Failed', detail);

@@ -105,14 +105,23 @@ export interface PathPattern {
   literalLength: number;
 }
 
-/** Compiles a path template (trailing slash allowed); order templates by `literalLength`, longest first. */
+/**
+ * Compiles a path template (trailing slash allowed); order templates by `literalLength`, longest first.
+ * API Gateway's greedy `{name+}` matches one or more whole segments and sorts after every other template.
+ */
 export function compilePathTemplate(template: string): PathPattern {
   const parameterNames: string[] = [];
+  let greedy = false;
   const source = template
     .split('/')
     .map((segment) => {
       const name = /^\{(.+)\}$/.exec(segment)?.[1];
       if (!name) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (name.endsWith('+')) {
+        greedy = true;
+        parameterNames.push(name.slice(0, -1));
+        return '(.+?)';
+      }
       parameterNames.push(name);
       return '([^/]+)';
     })
@@ -120,7 +129,7 @@ export function compilePathTemplate(template: string): PathPattern {
   return {
     pattern: new RegExp(`^${source}/?$`),
     parameterNames,
-    literalLength: template.replace(/\{[^}]+\}/g, '').length,
+    literalLength: greedy ? -1 : template.replace(/\{[^}]+\}/g, '').length,
   };
 }
 

@@ -10,6 +10,7 @@ import * as validators from '#generated/validators.js';
 import {
   BadRequestError,
   type FieldError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
@@ -25,20 +26,31 @@ export interface ParsedRequest {
 }
 
 interface Route extends PathPattern {
-  operationId: OperationId;
-  method: string;
+  /** The operation of each method the path documents. */
+  methods: Map<string, OperationId>;
+  /** The `Allow` header of a 405 on this path. */
+  allow: string;
 }
 
 /**
  * The spec's path templates (from generated/operations.ts), compiled once at cold start: a general
  * router (openapi-backend's) rebuilt its operation list and a regex per path on every request and
  * brought lodash and qs into the bundle (see bench/results.md). Most specific first, so a literal
- * segment wins over a parameter and an exact path over any template.
+ * segment wins over a parameter and an exact path over any template; like API Gateway, the path
+ * picks the resource first and the method then picks its operation (or 405).
  */
-const routes: Route[] = Object.entries(operations)
-  .map(([operationId, { method, path }]) => ({
-    operationId: operationId as OperationId,
-    method,
+const routes: Route[] = [
+  ...Object.entries(operations)
+    .reduce((byPath, [operationId, { method, path }]) => {
+      const methods = byPath.get(path) ?? new Map<string, OperationId>();
+      methods.set(method, operationId as OperationId);
+      return byPath.set(path, methods);
+    }, new Map<string, Map<string, OperationId>>())
+    .entries(),
+]
+  .map(([path, methods]) => ({
+    methods,
+    allow: [...methods.keys(), 'OPTIONS'].join(', '),
     ...compilePathTemplate(path),
   }))
   .sort(mostSpecificFirst);
@@ -53,7 +65,7 @@ function normalisePath(path: string): string {
 
 type Validators = Record<string, ValidateFunction | undefined>;
 
-/** Matches the event to an operation of the spec, or throws 404. */
+/** Matches the event to an operation of the spec, or throws 404 (unknown path) or 405 (another method). */
 export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>): {
   operationId: OperationId;
   params: Record<string, string>;
@@ -61,9 +73,12 @@ export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>
   const method = event.httpMethod.trim().toUpperCase();
   const path = normalisePath(event.path);
   for (const route of routes) {
-    if (route.method !== method) continue;
     const match = route.pattern.exec(path);
     if (!match) continue;
+    const operationId = route.methods.get(method);
+    if (!operationId) {
+      throw new MethodNotAllowedError(`This path answers only ${route.allow}.`, route.allow);
+    }
     const params: Record<string, string> = {};
     try {
       route.parameterNames.forEach((name, index) => {
@@ -76,7 +91,7 @@ export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>
         { path: '/path', message: 'must be valid percent-encoding' },
       ]);
     }
-    return { operationId: route.operationId, params };
+    return { operationId, params };
   }
   throw new NotFoundError('No operation matches this method and path.');
 }

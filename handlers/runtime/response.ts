@@ -52,3 +52,28 @@ export function toProblemResponse(
     body: JSON.stringify(problem),
   };
 }
+
+/**
+ * The CORS origin headers for one request: `*` when any origin is allowed; otherwise the request's
+ * `Origin` echoed when it is on the list (none when it is not), with `Vary: Origin` so caches keep
+ * the answers apart.
+ */
+export function corsOriginHeaders(
+  origin: string | undefined,
+  allowedOrigins: readonly string[],
+): Record<string, string> {
+  if (allowedOrigins.includes('*')) return { 'Access-Control-Allow-Origin': '*' };
+  return origin !== undefined && allowedOrigins.includes(origin)
+    ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' }
+    : { Vary: 'Origin' };
+}
+
+/** `result` with its CORS origin headers set for the request's `Origin`. */
+export function withCorsOrigin(
+  result: APIGatewayProxyResult,
+  origin: string | undefined,
+  allowedOrigins: readonly string[],
+): APIGatewayProxyResult {
+  const { 'Access-Control-Allow-Origin': _generated, ...headers } = result.headers ?? {};
+  return { ...result, headers: { ...headers, ...corsOriginHeaders(origin, allowedOrigins) } };
+}

@@ -103,14 +103,22 @@ export class Auth extends Construct {
     });
   }
 
-  /** The SPA's public client: no secret, authorization code + PKCE, scopes openid, email and phone. */
+  /**
+   * The SPA's public client: no secret, authorization code + PKCE, scopes openid, email, phone and
+   * profile (so hosted-UI ID tokens carry `name`).
+   */
   addSpaClient(id: string, options: SpaClientOptions): cognito.UserPoolClient {
     return this.userPool.addClient(id, {
       generateSecret: false,
       authFlows: { userSrp: true, adminUserPassword: options.enableAdminPasswordAuth },
       oAuth: {
         flows: { authorizationCodeGrant: true },
-        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PHONE],
+        scopes: [
+          cognito.OAuthScope.OPENID,
+          cognito.OAuthScope.EMAIL,
+          cognito.OAuthScope.PHONE,
+          cognito.OAuthScope.PROFILE,
+        ],
         callbackUrls: options.callbackUrls,
         logoutUrls: options.logoutUrls,
       },

@@ -166,7 +166,8 @@ export function requestSchemas(
 /** CORS headers implied by the spec: every request header it documents may be sent, every response header read. */
 export function corsHeaders(document: OpenApiDocument): Record<string, string> {
   const operations = listOperations(document);
-  const requestHeaders = new Set(['Authorization', 'Content-Type']);
+  // traceparent and tracestate: W3C trace context, which browser tracing (OpenTelemetry web) adds.
+  const requestHeaders = new Set(['Authorization', 'Content-Type', 'traceparent', 'tracestate']);
   const responseHeaders = new Set<string>();
   for (const { operation, pathItem } of operations) {
     for (const parameter of operationParameters(document, pathItem, operation)) {
@@ -182,6 +183,17 @@ export function corsHeaders(document: OpenApiDocument): Record<string, string> {
     'Access-Control-Allow-Headers': [...requestHeaders].join(','),
     'Access-Control-Expose-Headers': [...responseHeaders].sort().join(','),
   };
+}
+
+/** How long a browser may reuse a preflight answer (Chromium caps it at 7200 s; Firefox at 86400 s). */
+export const corsMaxAgeSeconds = 7200;
+
+/** The methods a preflight on a path the spec does not know allows, so the browser goes on to read the real 404. */
+const anyMethod = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
+
+/** The methods a documented path answers, as `Allow` lists them: the spec's, then OPTIONS (the preflight). */
+export function allowedMethods(methods: readonly string[]): string {
+  return [...methods.map((method) => method.toUpperCase()), 'OPTIONS'].join(', ');
 }
 
 /** Placeholders in generated/apigateway.json that the CDK stack replaces at synth time. */
@@ -207,6 +219,46 @@ export function buildGatewayDefinition(document: OpenApiDocument, note: string):
   const keepSchemaRefs = (ref: string) => ref.startsWith('#/components/schemas/');
   const schemes = Object.keys(document.components?.securitySchemes ?? {});
 
+  const lambdaIntegration = (): JsonObject => ({
+    type: 'aws_proxy',
+    httpMethod: 'POST',
+    uri: `arn:${gatewayPlaceholders.partition}:apigateway:${gatewayPlaceholders.region}:lambda:path/2015-03-31/functions/${gatewayPlaceholders.functionArn}/invocations`,
+    passthroughBehavior: 'when_no_match',
+    timeoutInMillis: 29000,
+  });
+  const preflight = (operationId: string, parameters: JsonObject[], methods: string): JsonObject => ({
+    summary: 'CORS preflight',
+    operationId,
+    security: [],
+    parameters,
+    responses: {
+      '204': {
+        description: 'CORS preflight answer.',
+        headers: Object.fromEntries(
+          [...Object.keys(cors), 'Access-Control-Allow-Methods', 'Access-Control-Max-Age'].map((name) => [
+            name,
+            { schema: { type: 'string' } },
+          ]),
+        ),
+      },
+    },
+    'x-amazon-apigateway-integration': {
+      type: 'mock',
+      requestTemplates: { 'application/json': '{"statusCode": 204}' },
+      passthroughBehavior: 'when_no_match',
+      responses: {
+        default: {
+          statusCode: '204',
+          responseParameters: {
+            ...corsParameters('method.response'),
+            'method.response.header.Access-Control-Allow-Methods': `'${methods}'`,
+            'method.response.header.Access-Control-Max-Age': `'${corsMaxAgeSeconds}'`,
+          },
+        },
+      },
+    },
+  });
+
   const paths: JsonObject = {};
   for (const [route, pathItem] of Object.entries(document.paths)) {
     const item: JsonObject = {};
@@ -218,50 +270,40 @@ export function buildGatewayDefinition(document: OpenApiDocument, note: string):
         ...rest,
         parameters: operationParameters(document, pathItem, operation) as unknown as Json,
         security: (operation.security ?? document.security ?? []) as unknown as Json,
-        'x-amazon-apigateway-integration': {
-          type: 'aws_proxy',
-          httpMethod: 'POST',
-          uri: `arn:${gatewayPlaceholders.partition}:apigateway:${gatewayPlaceholders.region}:lambda:path/2015-03-31/functions/${gatewayPlaceholders.functionArn}/invocations`,
-          passthroughBehavior: 'when_no_match',
-          timeoutInMillis: 29000,
-        },
+        'x-amazon-apigateway-integration': lambdaIntegration(),
       } as JsonObject);
     }
-    item.options = {
-      summary: 'CORS preflight',
-      operationId: `preflight${route.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    const pathParameters = operationParameters(document, pathItem, { operationId: '', responses: {} })
+      .filter((p) => p.in === 'path')
+      .map((p) => stripForGateway(p as unknown as JsonObject));
+    // Any other method reaches the function, which answers 405 with Allow (API Gateway prefers a
+    // resource's specific methods over ANY, so the documented ones are unaffected).
+    item['x-amazon-apigateway-any-method'] = {
+      summary: 'Any undocumented method: 405 with Allow',
+      operationId: `methodNotAllowed${pascalCase(route)}`,
       security: [],
-      parameters: operationParameters(document, pathItem, { operationId: '', responses: {} })
-        .filter((p) => p.in === 'path')
-        .map((p) => stripForGateway(p as unknown as JsonObject)),
+      parameters: pathParameters,
       responses: {
-        '204': {
-          description: 'CORS preflight answer.',
-          headers: Object.fromEntries(
-            [...Object.keys(cors), 'Access-Control-Allow-Methods'].map((name) => [
-              name,
-              { schema: { type: 'string' } },
-            ]),
-          ),
-        },
+        '405': { description: 'Method Not Allowed.', headers: { Allow: { schema: { type: 'string' } } } },
       },
-      'x-amazon-apigateway-integration': {
-        type: 'mock',
-        requestTemplates: { 'application/json': '{"statusCode": 204}' },
-        passthroughBehavior: 'when_no_match',
-        responses: {
-          default: {
-            statusCode: '204',
-            responseParameters: {
-              ...corsParameters('method.response'),
-              'method.response.header.Access-Control-Allow-Methods': `'${[...methods.map((m) => m.toUpperCase()), 'OPTIONS'].join(',')}'`,
-            },
-          },
-        },
-      },
+      'x-amazon-apigateway-integration': lambdaIntegration(),
     };
+    item.options = preflight(
+      `preflight${pascalCase(route)}`,
+      pathParameters,
+      allowedMethods(methods).replaceAll(' ', ''),
+    );
     paths[route] = item;
   }
+  // A preflight on a path the spec does not know is answered too, so the browser sends the request
+  // and shows its real 404 instead of an opaque CORS error. Only OPTIONS: other methods stay 404.
+  paths['/{proxy+}'] = {
+    options: preflight(
+      'preflightUnknownPath',
+      [{ name: 'proxy', in: 'path', required: true, schema: { type: 'string' } }],
+      anyMethod.join(','),
+    ),
+  };
 
   const gatewayResponse = (statusCode: string | undefined, template?: string, contentType?: string): JsonObject => ({
     ...(statusCode ? { statusCode } : {}),
@@ -326,6 +368,10 @@ export function buildGatewayDefinition(document: OpenApiDocument, note: string):
     },
   };
 }
+
+/** `/tasks/{taskId}` → `TasksTaskId`, for operationIds derived from a path. */
+const pascalCase = (route: string) =>
+  route.replace(/[^A-Za-z0-9]+(.)?/g, (_match, next: string | undefined) => (next ?? '').toUpperCase());
 
 /** Drops what API Gateway's importer rejects or ignores: examples, `nullable` and other annotations. */
 function stripForGateway(node: JsonObject): JsonObject {

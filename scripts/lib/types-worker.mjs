@@ -5,7 +5,12 @@ import openapiTS, { astToString } from 'openapi-typescript';
 
 parentPort.once('message', async (document) => {
   try {
-    const ast = await openapiTS(document, { alphabetize: false, immutable: false });
+    const ast = await openapiTS(document, {
+      alphabetize: false,
+      immutable: false,
+      // A field with a default is optional in a request (the server fills it in); responses list their fields as required.
+      defaultNonNullable: false,
+    });
     parentPort.postMessage({ source: astToString(ast) });
   } catch (error) {
     parentPort.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

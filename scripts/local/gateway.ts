@@ -12,7 +12,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { parseAllowedOrigins } from '../../handlers/runtime/config.ts';
 import { compilePathTemplate, mostSpecificFirst, type PathPattern } from '../../handlers/runtime/http.ts';
+import { corsOriginHeaders } from '../../handlers/runtime/response.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -44,6 +46,11 @@ export interface LocalGatewayOptions {
   specFile?: string;
   docsFile?: string;
   stage?: string;
+  /**
+   * Origins whose pages may read the answers, as the stack's `corsAllowedOrigins` flag sets them
+   * deployed; defaults to `CORS_ALLOWED_ORIGINS` (the handler reads the same variable), else `*`.
+   */
+  corsAllowedOrigins?: string[];
 }
 
 export interface LocalGateway {
@@ -78,7 +85,7 @@ function compileRoutes(definition: GatewayDefinition): Route[] {
   const routes = Object.entries(definition.paths).map(([template, item]) => {
     const methods = Object.fromEntries(
       Object.entries(item).map(([method, operation]) => [
-        method.toUpperCase(),
+        method === 'x-amazon-apigateway-any-method' ? 'ANY' : method.toUpperCase(),
         {
           secured: (operation.security ?? definition.security ?? []).length > 0,
           integration: operation['x-amazon-apigateway-integration'],
@@ -153,9 +160,18 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const stage = options.stage ?? 'local';
   const specFile = options.specFile ?? path.join(projectRoot, 'generated', 'openapi.json');
   const docsFile = options.docsFile ?? path.join(projectRoot, 'docs', 'index.html');
+  const allowedOrigins = options.corsAllowedOrigins ?? parseAllowedOrigins(process.env.CORS_ALLOWED_ORIGINS);
+
+  /** The definition's static CORS headers with the origin decided per request, as the stack configures them. */
+  const withOrigin = (headers: Record<string, string>, request: IncomingMessage) => {
+    if (!('Access-Control-Allow-Origin' in headers)) return headers;
+    const { 'Access-Control-Allow-Origin': _static, ...rest } = headers;
+    return { ...rest, ...corsOriginHeaders(request.headers.origin, allowedOrigins) };
+  };
 
   /** Renders one of the definition's gateway responses, falling back to DEFAULT_4XX/5XX like API Gateway. */
   const sendGatewayResponse = (
+    request: IncomingMessage,
     response: ServerResponse,
     type: string,
     defaultStatus: number,
@@ -177,7 +193,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
           .replaceAll('$context.error.messageString', JSON.stringify(message))
           .replaceAll('$context.requestId', requestId)
       : JSON.stringify({ message });
-    response.writeHead(status, headers).end(body);
+    response.writeHead(status, withOrigin(headers, request)).end(body);
   };
 
   const serveFile = (response: ServerResponse, file: string, contentType: string) => {
@@ -202,9 +218,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
     const body = await readBody(request);
     if (body === 'too-large') {
-      return sendGatewayResponse(response, 'REQUEST_TOO_LARGE', 413, 'Request Too Long', requestId);
+      return sendGatewayResponse(request, response, 'REQUEST_TOO_LARGE', 413, 'Request Too Long', requestId);
     }
-    if (!allow()) return sendGatewayResponse(response, 'THROTTLED', 429, 'Too Many Requests', requestId);
+    if (!allow()) return sendGatewayResponse(request, response, 'THROTTLED', 429, 'Too Many Requests', requestId);
 
     let route: Route | undefined;
     let match: RegExpExecArray | null = null;
@@ -215,9 +231,11 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         break;
       }
     }
-    const operation = route?.methods[method];
+    // Like API Gateway, a resource's own methods win over its ANY method (which answers 405).
+    const operation = route?.methods[method] ?? route?.methods.ANY;
     if (!route || !match || !operation) {
       return sendGatewayResponse(
+        request,
         response,
         'MISSING_AUTHENTICATION_TOKEN',
         403,
@@ -233,7 +251,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         const name = /^method\.response\.header\.(.+)$/.exec(key)?.[1];
         if (name) headers[name] = value.replace(/^'|'$/g, '');
       }
-      return response.writeHead(Number(answer?.statusCode ?? 200), headers).end();
+      return response.writeHead(Number(answer?.statusCode ?? 200), withOrigin(headers, request)).end();
     }
 
     let claims: Record<string, string> | undefined;
@@ -244,7 +262,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
         if (!token) throw new Error('no token');
         claims = toAuthorizerClaims(await options.verifier.verify(token));
       } catch {
-        return sendGatewayResponse(response, 'UNAUTHORIZED', 401, 'Unauthorized', requestId);
+        return sendGatewayResponse(request, response, 'UNAUTHORIZED', 401, 'Unauthorized', requestId);
       }
     }
 

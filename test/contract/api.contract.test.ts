@@ -685,6 +685,62 @@ describe('every operation', () => {
     }
   });
 
+  it('answers another method on each documented path with 405 problem+json and Allow, without a token', async () => {
+    for (const [operationId, operation] of contract.operations) {
+      const route = Object.entries(contract.document.paths).find(([, item]) =>
+        Object.values(item).includes(operation),
+      )?.[0] as string;
+      const documented = ['get', 'put', 'post', 'delete', 'patch'].filter(
+        (method) => contract.document.paths[route]?.[method] !== undefined,
+      );
+      const other = ['put', 'post', 'patch', 'delete', 'get'].find((method) => !documented.includes(method)) ?? '';
+      const response = await call(api, operationId, other.toUpperCase(), route.replace(/\{[^}]+\}/g, randomUUID()), {
+        headers: { Origin: 'http://spa.test' },
+      });
+      expect(response.status, operationId).toBe(405);
+      expect(response.headers.get('allow'), operationId).toBe(
+        [...documented.map((method) => method.toUpperCase()), 'OPTIONS'].join(', '),
+      );
+      expect(response.headers.get('access-control-allow-origin'), operationId).toBe('*');
+    }
+  });
+
+  it('answers a preflight on a path the spec does not know, so the browser then shows the real 404', async () => {
+    const preflight = await fetch(`${api.url}/projects/1/members`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://spa.test', 'Access-Control-Request-Method': 'DELETE' },
+    });
+    const actual = await fetch(`${api.url}/projects/1/members`, { method: 'DELETE' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
+    expect(actual.status).toBe(404);
+    expect(actual.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('with a list of allowed origins, echoes a listed Origin on preflights, gateway responses and the function’s answers', async () => {
+    const handler = createTestHandler({ env: { CORS_ALLOWED_ORIGINS: 'http://spa.test,http://other.test' } });
+    const listed = await startLocalGateway({
+      handler,
+      verifier,
+      port: 0,
+      corsAllowedOrigins: ['http://spa.test', 'http://other.test'],
+    });
+    handlers.push(handler);
+    gateways.push(listed);
+    const origin = { Origin: 'http://other.test' };
+    const preflight = await fetch(`${listed.url}/tasks`, { method: 'OPTIONS', headers: origin });
+    const unauthorized = await call(listed, 'listTasks', 'GET', '/tasks', { headers: origin });
+    const health = await call(listed, 'getHealth', 'GET', '/health', { headers: origin });
+    const stranger = await fetch(`${listed.url}/health`, { headers: { Origin: 'http://evil.test' } });
+    for (const response of [preflight, unauthorized, health]) {
+      expect(response.headers.get('access-control-allow-origin')).toBe('http://other.test');
+      expect(response.headers.get('vary')).toBe('Origin');
+    }
+    expect(preflight.headers.get('access-control-max-age')).toBe('7200');
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('answers an unknown route with 404 problem+json, like the deployed gateway', async () => {
     const response = await fetch(`${api.url}/projects`);
     expect(response.status).toBe(404);

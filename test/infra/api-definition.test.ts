@@ -34,14 +34,26 @@ describe('substitutePlaceholders', () => {
 });
 
 describe('lambdaOperations', () => {
-  it('lists exactly the spec’s operations, not the CORS preflight mocks', () => {
+  it('lists exactly the spec’s operations and one ANY method (405) per documented path, not the CORS preflight mocks', () => {
     const operations = lambdaOperations(loadApiDefinition());
+    const documentedPaths = [...new Set(specOperations().map((operation) => operation.path))];
 
-    expect(operations.map((operation) => operation.operationId).sort()).toEqual(
+    expect(
+      operations
+        .filter((operation) => operation.method !== '*')
+        .map((operation) => operation.operationId)
+        .sort(),
+    ).toEqual(
       specOperations()
         .map((operation) => operation.operationId)
         .sort(),
     );
+    expect(
+      operations
+        .filter((operation) => operation.method === '*')
+        .map((operation) => operation.path)
+        .sort(),
+    ).toEqual(documentedPaths.sort());
   });
 
   it('turns path parameters into wildcards for the execute-api ARN', () => {

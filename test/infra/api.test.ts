@@ -117,16 +117,19 @@ describe('Api', () => {
   });
 
   describe('invoke permissions', () => {
-    it('grants API Gateway one invoke permission per operation, for that method and path only', () => {
+    it('grants API Gateway one invoke permission per operation, for that method and path only, plus each path’s ANY (405)', () => {
       const suffixes = invokePermissionSuffixes(synthesized);
+      const anyMethod = [...new Set(operations.map((operation) => operation.path))].map((route) =>
+        permissionSuffix({ method: '*', path: route }),
+      );
 
-      expect(suffixes.sort()).toEqual(operations.map(permissionSuffix).sort());
+      expect(suffixes.sort()).toEqual([...operations.map(permissionSuffix), ...anyMethod].sort());
     });
 
-    it('never grants a wildcard method or path', () => {
+    it('never grants a wildcard path, and a wildcard method only for a documented path’s ANY method', () => {
       const suffixes = invokePermissionSuffixes(synthesized);
 
-      for (const suffix of suffixes) expect(suffix).toMatch(/^\/\*\/(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS)\/[^*]/);
+      for (const suffix of suffixes) expect(suffix).toMatch(/^\/\*\/(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS|\*)\/[^*]/);
     });
   });
 

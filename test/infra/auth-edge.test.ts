@@ -44,23 +44,23 @@ describe('Auth', () => {
     });
   });
 
-  it('has a public SPA client: no secret, authorization code only (PKCE), scopes openid, email and phone', () => {
+  it('has a public SPA client: no secret, authorization code only (PKCE), scopes openid, email, phone and profile', () => {
     const client = clientOf(synthesized);
 
     expect(client.GenerateSecret).toBe(false);
     expect(client.AllowedOAuthFlows).toEqual(['code']);
     expect(client.AllowedOAuthFlowsUserPoolClient).toBe(true);
-    expect((client.AllowedOAuthScopes as string[]).sort()).toEqual(['email', 'openid', 'phone']);
+    expect((client.AllowedOAuthScopes as string[]).sort()).toEqual(['email', 'openid', 'phone', 'profile']);
     expect(client.PreventUserExistenceErrors).toBe('ENABLED');
     expect(client.ExplicitAuthFlows).not.toContain('ALLOW_ADMIN_USER_PASSWORD_AUTH');
   });
 
-  it('redirects to localhost and to the CloudFront URL by default', () => {
-    const distribution = synthesized.logicalId(synthesized.stack.edge.distribution);
-
+  it('redirects only to a local SPA dev server by default, not to the CloudFront URL where no SPA lives', () => {
     const callbacks = (clientOf(synthesized).CallbackURLs as unknown[]).map(render);
+    const logouts = (clientOf(synthesized).LogoutURLs as unknown[]).map(render);
 
-    expect(callbacks).toEqual(['http://localhost:3000/', `https://<${distribution}.DomainName>/`]);
+    expect(callbacks).toEqual(['http://localhost:5173/']);
+    expect(logouts).toEqual(['http://localhost:5173/']);
   });
 
   it('derives a stable hosted-UI domain prefix from the stack name and account', () => {
@@ -82,11 +82,12 @@ describe('Auth', () => {
       });
     });
 
-    it('uses those callback URLs, plus the CloudFront URL', () => {
+    it('uses exactly those callback URLs, and them as logout URLs when none are given', () => {
       const callbacks = (clientOf(configured).CallbackURLs as unknown[]).map(render);
+      const logouts = (clientOf(configured).LogoutURLs as unknown[]).map(render);
 
-      expect(callbacks.slice(0, 2)).toEqual(['https://app.example.com/callback', 'http://localhost:5173/']);
-      expect(callbacks[2]).toMatch(/^https:\/\/<.+\.DomainName>\/$/);
+      expect(callbacks).toEqual(['https://app.example.com/callback', 'http://localhost:5173/']);
+      expect(logouts).toEqual(callbacks);
     });
 
     it('uses the given domain prefix', () => {

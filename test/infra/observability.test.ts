@@ -208,6 +208,7 @@ describe('Outputs', () => {
         'ApiUrl',
         'AppDatabaseSecretArn',
         'CloudFrontUrl',
+        'DocsUrl',
         'HostedUiDomain',
         'MasterDatabaseSecretArn',
         'OriginVerifySecretArn',

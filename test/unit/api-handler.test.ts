@@ -53,3 +53,61 @@ describe('origin verify in the API handler', () => {
     expect(response.status).toBe(403);
   });
 });
+
+describe('CORS origins in the API handler', () => {
+  const handlerAllowing = (origins: string | undefined) =>
+    createApiHandler({
+      handlers: operationHandlers,
+      config: () =>
+        loadConfig({
+          DATABASE_URL: 'postgres://unused:unused@127.0.0.1:1/unused',
+          ...(origins === undefined ? {} : { CORS_ALLOWED_ORIGINS: origins }),
+        }),
+      logSink: () => undefined,
+    });
+  // Answered before the database: a 405 still carries the CORS headers a page needs to read it.
+  const event = (origin: string) => createProxyEvent({ method: 'PUT', path: '/tasks', headers: { Origin: origin } });
+
+  it('when no origins are configured, allows any origin with *', async () => {
+    // Arrange
+    const handler = handlerAllowing(undefined);
+
+    // Act
+    const response = parseResult(await handler(event('https://spa.example.com')));
+    await handler.close();
+
+    // Assert
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('when a list is configured, echoes a listed Origin with Vary: Origin and omits the header for others', async () => {
+    // Arrange
+    const handler = handlerAllowing('https://spa.example.com, http://localhost:5173');
+
+    // Act
+    const listed = parseResult(await handler(event('http://localhost:5173')));
+    const other = parseResult(await handler(event('https://evil.example.net')));
+    await handler.close();
+
+    // Assert
+    expect(listed.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    expect(listed.headers.vary).toBe('Origin');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    expect(other.headers.vary).toBe('Origin');
+  });
+
+  it('answers a documented path with an undocumented method 405 problem+json with Allow', async () => {
+    // Arrange
+    const handler = handlerAllowing(undefined);
+
+    // Act
+    const response = parseResult(await handler(event('https://spa.example.com')));
+    await handler.close();
+
+    // Assert
+    expect(response.status).toBe(405);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.headers.allow).toBe('GET, POST, OPTIONS');
+    expect(response.headers['access-control-expose-headers']).toContain('Allow');
+  });
+});

@@ -29,6 +29,7 @@ describe('config', () => {
       logLevel: 'info',
       maxBodyBytes: 64 * 1024,
       retryAfterSeconds: 2,
+      corsAllowedOrigins: ['*'],
     });
   });
 
@@ -58,6 +59,7 @@ describe('config', () => {
       LOG_LEVEL: 'debug',
       MAX_BODY_BYTES: '2048',
       RETRY_AFTER_SECONDS: '7',
+      CORS_ALLOWED_ORIGINS: 'https://spa.example.com, http://localhost:5173',
     };
 
     // Act
@@ -80,6 +82,7 @@ describe('config', () => {
       logLevel: 'debug',
       maxBodyBytes: 2048,
       retryAfterSeconds: 7,
+      corsAllowedOrigins: ['https://spa.example.com', 'http://localhost:5173'],
     });
   });
 
@@ -109,6 +112,8 @@ describe('config', () => {
     ['LOG_LEVEL', 'verbose'],
     ['MAX_BODY_BYTES', '100'],
     ['RETRY_AFTER_SECONDS', '-1'],
+    ['CORS_ALLOWED_ORIGINS', 'https://spa.example.com/app'],
+    ['CORS_ALLOWED_ORIGINS', 'spa.example.com'],
   ])('when %s is "%s", throws a ConfigError naming it', (variable, value) => {
     // Arrange
     const env = { DATABASE_URL: databaseUrl, [variable]: value };

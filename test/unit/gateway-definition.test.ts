@@ -108,6 +108,61 @@ describe('buildGatewayDefinition', () => {
     }
   });
 
+  it('when built, sends any undocumented method on a documented path to the function, unauthenticated, for its 405', () => {
+    // Arrange
+    const routes = Object.keys(spec.paths);
+
+    // Act
+    const definition = buildGatewayDefinition(spec, note);
+
+    // Assert
+    for (const route of routes) {
+      const any = operationIn(definition, route, 'x-amazon-apigateway-any-method');
+      expect(any, route).toBeDefined();
+      expect(any.security, route).toEqual([]);
+      expect(any['x-amazon-apigateway-integration'], route).toMatchObject({ type: 'aws_proxy', httpMethod: 'POST' });
+      expect(any['x-amazon-apigateway-integration'].uri, route).toContain('${ApiFunctionArn}');
+    }
+  });
+
+  it('when built, answers a preflight on any path the spec does not know, and only the preflight', () => {
+    // Arrange
+    const routes = Object.keys(spec.paths);
+
+    // Act
+    const definition = buildGatewayDefinition(spec, note);
+
+    // Assert
+    expect(routes).not.toContain('/{proxy+}');
+    const unknown = (definition.paths as JsonObject)['/{proxy+}'] as JsonObject;
+    expect(Object.keys(unknown)).toEqual(['options']);
+    const integration = operationIn(definition, '/{proxy+}', 'options')['x-amazon-apigateway-integration'];
+    expect(integration.type).toBe('mock');
+    expect(integration.responses?.default.responseParameters).toMatchObject({
+      'method.response.header.Access-Control-Allow-Origin': "'*'",
+      'method.response.header.Access-Control-Allow-Methods': expect.stringContaining('DELETE'),
+    });
+  });
+
+  it('when built, lets preflights be cached for two hours and allows the W3C trace-context headers', () => {
+    // Arrange
+    const routes = [...Object.keys(spec.paths), '/{proxy+}'];
+
+    // Act
+    const definition = buildGatewayDefinition(spec, note);
+
+    // Assert
+    for (const route of routes) {
+      const parameters = operationIn(definition, route, 'options')['x-amazon-apigateway-integration'].responses?.default
+        .responseParameters;
+      expect(parameters?.['method.response.header.Access-Control-Max-Age'], route).toBe("'7200'");
+      const allowed = parameters?.['method.response.header.Access-Control-Allow-Headers'] ?? '';
+      expect(allowed.replaceAll("'", '').split(','), route).toEqual(
+        expect.arrayContaining(['traceparent', 'tracestate']),
+      );
+    }
+  });
+
   it('when built, no schema carries a keyword the API Gateway importer rejects', () => {
     // Arrange
     const rejected = ['nullable', 'example', 'oneOf', 'discriminator'];

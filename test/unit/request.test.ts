@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BadRequestError,
   type FieldError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
@@ -71,7 +72,6 @@ describe('parseRequest', () => {
 
     it.each([
       ['an unknown path', 'GET', '/projects'],
-      ['an undocumented method', 'PUT', '/tasks'],
       ['a path below a resource', 'GET', `/tasks/${taskId}/not-in-the-spec`],
     ])('when the request is for %s, throws 404', (_case, method, path) => {
       // Arrange
@@ -82,6 +82,24 @@ describe('parseRequest', () => {
 
       // Assert
       expect(error).toBeInstanceOf(NotFoundError);
+    });
+
+    it.each([
+      ['PUT', '/tasks', 'GET, POST, OPTIONS'],
+      ['POST', `/tasks/${taskId}`, 'GET, DELETE, PATCH, OPTIONS'],
+      ['DELETE', '/users/me', 'GET, OPTIONS'],
+      ['PATCH', `/users/${userId}`, 'GET, PUT, DELETE, OPTIONS'],
+      ['HEAD', '/health', 'GET, OPTIONS'],
+    ])('when %s is sent to %s, a documented path, throws 405 with Allow: %s', (method, path, allow) => {
+      // Arrange
+      const options = { method, path };
+
+      // Act
+      const error = thrownBy(() => parse(options));
+
+      // Assert
+      expect(error).toBeInstanceOf(MethodNotAllowedError);
+      expect((error as MethodNotAllowedError).headers).toEqual({ Allow: allow });
     });
 
     it('when a task id is not a UUID, throws 400 pointing at /path/taskId', () => {

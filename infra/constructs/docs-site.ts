@@ -1,0 +1,120 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+
+/** The server the generated spec and docs name; the published copies name the deployment instead. */
+export const localServerUrl = 'http://localhost:3000';
+
+export interface DocsSiteProps {
+  /** The API's distribution: the docs get their own behaviours on it, the API keeps the default one. */
+  distribution: cloudfront.Distribution;
+  /** `https://<distribution domain>`, which the published spec and docs name as their server. */
+  url: string;
+  /** The bundled spec (generated/openapi.json). */
+  spec: Record<string, unknown>;
+  /** The self-contained Redoc page (`npm run docs` → docs/index.html). */
+  docsHtml: string;
+  logRetention: logs.RetentionDays;
+}
+
+/**
+ * The published API docs: the Redoc page at `/docs` and the bundled spec at `/openapi.json`, from a
+ * private S3 bucket that only this distribution can read (Origin Access Control), on the same
+ * CloudFront domain as the API — so the page's "try it" and a SPA's requests are same-origin with
+ * the docs. Both name the deployed URL as their server, substituted at deploy time.
+ */
+export class DocsSite extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: DocsSiteProps) {
+    super(scope, id);
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Public docs rebuilt on every deploy; CloudFront is the only reader, so S3 access logs add nothing.',
+    });
+
+    const origin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
+    const behavior: cloudfront.AddBehaviorOptions = {
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+      cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      compress: true,
+    };
+    props.distribution.addBehavior('/docs*', origin, behavior);
+    props.distribution.addBehavior('/openapi.json', origin, behavior);
+
+    const published = {
+      ...props.spec,
+      servers: [{ url: props.url, description: 'This deployment' }],
+    };
+    const logGroup = new logs.LogGroup(this, 'DeploymentLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Two deployments, so each object gets its own Content-Type; neither prunes the other's object.
+    // No CloudFront invalidation (it needs cloudfront:CreateInvalidation on *): edges serve the
+    // previous page for at most the 5-minute max-age after a deploy.
+    const deployments = [
+      new s3deploy.BucketDeployment(this, 'Page', {
+        destinationBucket: this.bucket,
+        sources: [s3deploy.Source.data('docs', props.docsHtml.replaceAll(localServerUrl, props.url))],
+        contentType: 'text/html; charset=utf-8',
+        cacheControl: [s3deploy.CacheControl.fromString('public, max-age=300')],
+        prune: false,
+        logGroup,
+      }),
+      new s3deploy.BucketDeployment(this, 'Spec', {
+        destinationBucket: this.bucket,
+        sources: [s3deploy.Source.jsonData('openapi.json', published)],
+        contentType: 'application/json',
+        cacheControl: [s3deploy.CacheControl.fromString('public, max-age=300')],
+        prune: false,
+        logGroup,
+      }),
+    ];
+    // CDK's shared deployment handler (one per stack, at the stack's root) and its role.
+    const handlerRole = deployments[0]?.handlerRole;
+    if (handlerRole) {
+      Validations.of(handlerRole).acknowledge(
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: 'CDK’s BucketDeployment handler writes its logs with the AWS policy made for that.',
+        },
+        ...['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason: 'CDK’s BucketDeployment handler copies the docs from the asset bucket into the docs bucket only.',
+        })),
+        {
+          id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+          reason: 'The handler writes any object of the docs bucket: the page and the spec.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+          reason: 'The handler reads its source archive from the CDK bootstrap asset bucket.',
+        },
+      );
+    }
+    const handler = Stack.of(this).node.children.find((child) =>
+      child.node.id.startsWith('Custom::CDKBucketDeployment'),
+    );
+    if (handler) {
+      Validations.of(handler).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason: 'The BucketDeployment handler’s runtime is chosen by aws-cdk-lib and follows its releases.',
+      });
+    }
+  }
+}

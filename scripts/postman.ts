@@ -1,0 +1,216 @@
+/**
+ * `npm run postman`: a Postman collection of every operation, made from generated/openapi.json by
+ * Postman's own converter (openapi-to-postmanv2), and two environments — local (`npm start`, with a
+ * local ID token) and deployed (the CloudFront URL from cdk-outputs.json; put a token from
+ * `npm run -s token -- --deployed <email>` in `token`). Written to postman/ (not committed: the local
+ * environment carries a token).
+ *
+ * The converter fills path and header parameters with placeholders; the collection runs as generated
+ * because each request reads `{{userId}}`, `{{taskId}}`, `{{userEtag}}` and `{{taskEtag}}`, which the
+ * test scripts of the requests before it store, and sends a fresh `Idempotency-Key`. The requests are
+ * ordered so a run registers, creates, reads, changes and finally deletes what it made.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type OperationId, operations } from '../generated/operations.ts';
+import { issueIdToken, loadLocalKeySet } from './local/identity.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const specFile = path.join(root, 'generated', 'openapi.json');
+export const postmanDir = path.join(root, 'postman');
+/** The local run's caller: an administrator (so listUsers answers 200) that the run deletes at its end. */
+export const postmanEmail = 'postman@example.com';
+
+interface PostmanHeader {
+  key: string;
+  value: string;
+  disabled?: boolean;
+}
+interface PostmanItem {
+  name: string;
+  item?: PostmanItem[];
+  event?: Array<{ listen: 'prerequest' | 'test'; script: { type: string; exec: string[] } }>;
+  request: {
+    method: string;
+    url: { path: string[]; variable?: Array<{ key: string; value: string }>; query?: PostmanHeader[] };
+    header?: PostmanHeader[];
+    body?: { mode: string; raw?: string };
+  };
+}
+
+interface SpecDocument {
+  paths: Record<
+    string,
+    Record<
+      string,
+      { requestBody?: { content?: Record<string, { examples?: Record<string, { $ref?: string; value?: unknown }> }> } }
+    >
+  >;
+  components: { examples?: Record<string, { value?: unknown }> };
+}
+
+/** The first named example of an operation's JSON request body, if it has one. */
+function requestExample(spec: SpecDocument, operationId: OperationId): unknown {
+  const { path: route, method } = operations[operationId];
+  const examples = spec.paths[route]?.[method.toLowerCase()]?.requestBody?.content?.['application/json']?.examples;
+  const [first] = Object.values(examples ?? {});
+  if (!first) return undefined;
+  const name = first.$ref?.replace('#/components/examples/', '');
+  return name ? spec.components.examples?.[name]?.value : first.value;
+}
+export interface PostmanCollection {
+  info: Record<string, unknown>;
+  item: PostmanItem[];
+  auth?: unknown;
+  variable?: Array<{ key: string; value: string; type?: string }>;
+  [key: string]: unknown;
+}
+
+/** The order a run calls the operations in; typed by OperationId, so a new operation must be placed. */
+const runOrder: { [Op in OperationId]: number } = {
+  getHealth: 0,
+  registerUser: 1,
+  getCurrentUser: 2,
+  getUser: 3,
+  updateUser: 4,
+  listUsers: 5,
+  createTask: 6,
+  listTasks: 7,
+  getTask: 8,
+  updateTask: 9,
+  deleteTask: 10,
+  deleteUser: 11,
+};
+
+/** What a request's test script keeps for the requests after it. */
+const keeps: Partial<Record<OperationId, string[]>> = {
+  registerUser: ["pm.collectionVariables.set('userId', pm.response.json().id);"],
+  getUser: ["pm.collectionVariables.set('userEtag', pm.response.headers.get('ETag'));"],
+  updateUser: ["pm.collectionVariables.set('userEtag', pm.response.headers.get('ETag'));"],
+  createTask: [
+    "pm.collectionVariables.set('taskId', pm.response.json().id);",
+    "pm.collectionVariables.set('taskEtag', pm.response.headers.get('ETag'));",
+  ],
+  updateTask: ["pm.collectionVariables.set('taskEtag', pm.response.headers.get('ETag'));"],
+};
+
+const operationOf = (item: PostmanItem): OperationId => {
+  const route = `/${item.request.url.path.map((segment) => segment.replace(/^:(.+)$/, '{$1}')).join('/')}`;
+  const found = (Object.keys(operations) as OperationId[]).find(
+    (id) => operations[id].path === route && operations[id].method === item.request.method,
+  );
+  if (!found) throw new Error(`The converter made a request no operation matches: ${item.request.method} ${route}`);
+  return found;
+};
+
+/** Converts the spec with openapi-to-postmanv2 and makes the result runnable in order. */
+export async function buildCollection(): Promise<PostmanCollection> {
+  const converter = createRequire(import.meta.url)('openapi-to-postmanv2') as {
+    convert(
+      input: { type: 'string'; data: string },
+      options: Record<string, unknown>,
+      done: (
+        error: Error | null,
+        result: { result: boolean; reason?: string; output: Array<{ data: unknown }> },
+      ) => void,
+    ): void;
+  };
+  const converted = await new Promise<PostmanCollection>((resolve, reject) =>
+    converter.convert(
+      { type: 'string', data: readFileSync(specFile, 'utf8') },
+      { folderStrategy: 'Tags', parametersResolution: 'Example' },
+      (error, result) => {
+        if (error || !result.result) reject(error ?? new Error(result.reason));
+        else resolve(result.output[0]?.data as PostmanCollection);
+      },
+    ),
+  );
+  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as SpecDocument;
+  const requests = converted.item.flatMap((folder) => folder.item ?? [folder]);
+  const items = requests
+    .map((item) => ({ item, operationId: operationOf(item) }))
+    .sort((a, b) => runOrder[a.operationId] - runOrder[b.operationId])
+    .map(({ item, operationId }) => {
+      for (const variable of item.request.url.variable ?? []) variable.value = `{{${variable.key}}}`;
+      for (const header of item.request.header ?? []) {
+        if (header.key === 'Idempotency-Key') header.value = '{{$guid}}';
+        if (header.key === 'If-Match') header.value = operationId === 'updateUser' ? '{{userEtag}}' : '{{taskEtag}}';
+      }
+      // The converter fakes bodies from the schema (`"<string>"`); send the spec's named example instead.
+      const example = requestExample(spec, operationId);
+      if (example !== undefined && item.request.body) item.request.body.raw = JSON.stringify(example, null, 2);
+      // Optional query parameters stay in the request, switched off, to show they exist.
+      for (const query of item.request.url.query ?? []) query.disabled = true;
+      const keep = keeps[operationId];
+      return {
+        ...item,
+        name: `${operationId}: ${item.name}`,
+        event: [
+          {
+            listen: 'test' as const,
+            script: {
+              type: 'text/javascript',
+              exec: [
+                `pm.test('${operationId} answers a documented success status', () => pm.expect([${operations[operationId].successStatuses.join(', ')}]).to.include(pm.response.code));`,
+                ...(keep ? ['if (pm.response.code < 300) {', ...keep.map((line) => `  ${line}`), '}'] : []),
+              ],
+            },
+          },
+        ],
+      };
+    });
+  return {
+    ...converted,
+    item: items,
+    auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{token}}', type: 'string' }] },
+    variable: [],
+  };
+}
+
+export interface PostmanEnvironment {
+  name: string;
+  values: Array<{ key: string; value: string; type: 'default' | 'secret'; enabled: true }>;
+}
+
+export function environment(name: string, baseUrl: string, token: string): PostmanEnvironment {
+  return {
+    name,
+    values: [
+      { key: 'baseUrl', value: baseUrl, type: 'default', enabled: true },
+      { key: 'token', value: token, type: 'secret', enabled: true },
+    ],
+  };
+}
+
+/** The deployed stack's public URL, from `npm run deploy`'s cdk-outputs.json, if there is one. */
+function deployedUrl(): string | undefined {
+  const file = path.join(root, 'cdk-outputs.json');
+  if (!existsSync(file)) return undefined;
+  const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
+  return Object.values(outputs)
+    .map((stack) => stack.CloudFrontUrl)
+    .find(Boolean)
+    ?.replace(/\/+$/, '');
+}
+
+async function main(): Promise<void> {
+  mkdirSync(postmanDir, { recursive: true });
+  const write = (file: string, value: unknown) => {
+    writeFileSync(path.join(postmanDir, file), `${JSON.stringify(value, null, 2)}\n`);
+    console.log(`  wrote postman/${file}`);
+  };
+  write('taskboard.postman_collection.json', await buildCollection());
+  const localToken = issueIdToken(postmanEmail, { groups: ['admin'] }, loadLocalKeySet());
+  write('local.postman_environment.json', environment('Taskboard local', 'http://localhost:3000', localToken));
+  const deployed = deployedUrl();
+  write(
+    'deployed.postman_environment.json',
+    environment('Taskboard deployed', deployed ?? 'https://<CloudFrontUrl from cdk-outputs.json>', ''),
+  );
+  if (!deployed) console.log('  (no cdk-outputs.json: run npm run deploy, then npm run postman again)');
+  console.log('Import them in Postman; the deployed token comes from `npm run -s token -- --deployed <email>`.');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
