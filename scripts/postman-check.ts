@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { operations } from '../generated/operations.ts';
 import { operationHandlers } from '../handlers/operation-handlers.ts';
 import { createApiHandler } from '../handlers/runtime/api-handler.ts';
@@ -37,6 +38,14 @@ async function main(): Promise<number> {
   const postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
   const databaseUrl = await postgres.createDatabase('taskboard_newman');
   await migrateDatabase(databaseUrl);
+  // The run's caller is an administrator (listUsers needs one) and deletes themselves at the end;
+  // the last administrator may not (409), so another one exists.
+  const keeper = new pg.Client({ connectionString: databaseUrl });
+  await keeper.connect();
+  await keeper.query(
+    "INSERT INTO users (cognito_sub, email, name, role) VALUES ('postman-keeper', 'keeper@example.com', 'Keeper', 'admin')",
+  );
+  await keeper.end();
   const handler = createApiHandler({
     handlers: operationHandlers,
     config: () => loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' }),

@@ -136,7 +136,9 @@ export async function buildCollection(): Promise<PostmanCollection> {
       for (const variable of item.request.url.variable ?? []) variable.value = `{{${variable.key}}}`;
       for (const header of item.request.header ?? []) {
         if (header.key === 'Idempotency-Key') header.value = '{{$guid}}';
-        if (header.key === 'If-Match') header.value = operationId === 'updateUser' ? '{{userEtag}}' : '{{taskEtag}}';
+        if (header.key === 'If-Match') {
+          header.value = operationId === 'updateUser' || operationId === 'deleteUser' ? '{{userEtag}}' : '{{taskEtag}}';
+        }
       }
       // The converter fakes bodies from the schema (`"<string>"`); send the spec's named example instead.
       const example = requestExample(spec, operationId);
