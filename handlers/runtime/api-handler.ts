@@ -85,12 +85,13 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     const { config, db, log: rootLog, secrets, metrics } = await dependencies;
     const started = performance.now();
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'local';
+    const headers = headerMap(event);
     let log = rootLog.child({ requestId });
     let operationId: OperationId | undefined;
     let response: APIGatewayProxyResult;
     try {
       if (config.originVerifySecretArn) {
-        await verifyOrigin(config.originVerifySecretArn, headerMap(event)[originVerifyHeader], secrets).catch(
+        await verifyOrigin(config.originVerifySecretArn, headers[originVerifyHeader], secrets).catch(
           (error: unknown) => {
             if (error instanceof HttpError) throw error;
             // Secrets Manager did not answer: a passing outage, not a rejected caller.
@@ -106,7 +107,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       const route = routeOf(event);
       operationId = route.operationId;
       log = log.child({ operationId });
-      const request = parseRequest(event, config.maxBodyBytes, route);
+      const request = parseRequest(event, config.maxBodyBytes, route, headers);
       const principal = principalFromClaims(event.requestContext?.authorizer?.claims);
       if (operations[operationId].secured && !principal) throw new UnauthorizedError();
       const operationContext: OperationContext = { principal, db, log, metrics, clock, requestId };
@@ -125,7 +126,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         metrics.count(error.reason === 'secret' ? 'ServiceUnavailableSecret' : 'ServiceUnavailableDatabase');
       }
     }
-    response = withCorsOrigin(response, headerMap(event).origin, config.corsAllowedOrigins);
+    response = withCorsOrigin(response, headers.origin, config.corsAllowedOrigins);
     const statusClass = statusClassMetric(response.statusCode);
     if (statusClass) metrics.count(statusClass);
     if (response.statusCode === 412) metrics.count('PreconditionFailed');

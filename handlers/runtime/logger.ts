@@ -21,7 +21,11 @@ const stdout: LogSink = (line) => process.stdout.write(`${line}\n`);
 export function createLogger(level: LogLevel, base: LogFields = {}, sink: LogSink = stdout): Logger {
   const write = (at: LogLevel, message: string, fields?: LogFields) => {
     if (order[at] < order[level]) return;
-    sink(JSON.stringify({ level: at, time: new Date().toISOString(), message, ...base, ...fields }, errorReplacer));
+    const line = { level: at, time: new Date().toISOString(), message, ...base, ...fields };
+    // The replacer visits every key; only a line with a nested value can carry an error.
+    const nested =
+      fields !== undefined && Object.values(fields).some((value) => typeof value === 'object' && value !== null);
+    sink(nested ? JSON.stringify(line, errorReplacer) : JSON.stringify(line));
   };
   return {
     debug: (message, fields) => write('debug', message, fields),

@@ -141,10 +141,10 @@ export function parseRequest(
   event: APIGatewayProxyEvent,
   maxBodyBytes: number,
   route: ReturnType<typeof routeOf> = routeOf(event),
+  headers: Record<string, string> = headerMap(event),
 ): ParsedRequest {
   const { operationId, params } = route;
   const operation = operations[operationId];
-  const headers = headerMap(event);
 
   let body: unknown;
   if (operation.hasBody) {

@@ -74,6 +74,8 @@ export function withCorsOrigin(
   origin: string | undefined,
   allowedOrigins: readonly string[],
 ): APIGatewayProxyResult {
+  // Any origin: the generated headers already say `*`.
+  if (allowedOrigins.includes('*')) return result;
   const { 'Access-Control-Allow-Origin': _generated, ...headers } = result.headers ?? {};
   return { ...result, headers: { ...headers, ...corsOriginHeaders(origin, allowedOrigins) } };
 }
