@@ -151,6 +151,15 @@ describe.each(['dev', 'prod'] as const)('profile %s', (profile) => {
     },
   );
 
+  it(`creates API Gateway’s execution log group, kept ${expected.retentionDays} days, before the stage`, () => {
+    const { stack } = synthesized;
+    const groupId = synthesized.logicalId(stack.api.executionLogs);
+    const stage = synthesized.json.Resources[synthesized.logicalId(stack.api.stage)];
+
+    expect(synthesized.json.Resources[groupId]?.Properties?.RetentionInDays).toBe(expected.retentionDays);
+    expect(dependsOn(stage ?? { Type: '' })).toContain(groupId);
+  });
+
   it('runs the migrations after the Secrets Manager endpoint and the migration function’s egress rules', () => {
     const { stack } = synthesized;
     const [[, trigger] = []] = resourcesOfType(synthesized.json, 'Custom::Trigger');
@@ -225,10 +234,17 @@ describe('options', () => {
     synthesized.template.resourceCountIs('AWS::RDS::DBProxy', 1);
     expect(synthesized.nag.violations).toEqual([]);
   });
+});
 
+describe.each(['dev', 'prod'] as const)('options on profile %s', (profile) => {
   it('sesFromEmail sends Cognito’s email through SES from that identity', () => {
     const synthesized = synthesizeTaskboard({
-      context: { sesFromEmail: 'no-reply@example.com', sesRegion: 'us-east-1', sesConfigurationSet: 'taskboard' },
+      context: {
+        profile,
+        sesFromEmail: 'no-reply@example.com',
+        sesRegion: 'us-east-1',
+        sesConfigurationSet: 'taskboard',
+      },
     });
 
     synthesized.template.hasResourceProperties('AWS::Cognito::UserPool', {
@@ -245,7 +261,12 @@ describe('options', () => {
 
   it('domainName with a hosted zone issues a DNS-validated certificate and points A and AAAA aliases at CloudFront', () => {
     const synthesized = synthesizeTaskboard({
-      context: { domainName: 'api.example.com', hostedZoneId: 'Z0123456789ABC', hostedZoneName: 'example.com' },
+      context: {
+        profile,
+        domainName: 'api.example.com',
+        hostedZoneId: 'Z0123456789ABC',
+        hostedZoneName: 'example.com',
+      },
     });
     const distribution = propertyOf(synthesized, synthesized.stack.edge.distribution, 'DistributionConfig') as Record<
       string,
@@ -272,7 +293,7 @@ describe('options', () => {
 
   it('domainName with certificateArn uses that certificate and creates no DNS record', () => {
     const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0000-1111-2222-333344445555';
-    const synthesized = synthesizeTaskboard({ context: { domainName: 'api.example.com', certificateArn } });
+    const synthesized = synthesizeTaskboard({ context: { profile, domainName: 'api.example.com', certificateArn } });
     const distribution = propertyOf(synthesized, synthesized.stack.edge.distribution, 'DistributionConfig') as {
       ViewerCertificate: { AcmCertificateArn: string };
     };
