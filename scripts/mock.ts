@@ -7,8 +7,7 @@
  * PORT picks the port (default 4010).
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import addFormatsModule from 'ajv-formats';
@@ -16,6 +15,7 @@ import { type Context, type Document, OpenAPIBackend } from 'openapi-backend';
 import { corsHeaders, type OperationId, operations } from '../generated/operations.ts';
 import { compilePathTemplate, mostSpecificFirst } from '../handlers/runtime/http.ts';
 import { allowedMethods, corsMaxAgeSeconds } from './lib/openapi.ts';
+import { type ListeningServer, listen } from './local/listen.ts';
 
 const addFormats = addFormatsModule.default;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,11 +97,7 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-export interface MockServer {
-  url: string;
-  server: Server;
-  close(): Promise<void>;
-}
+export type MockServer = ListeningServer;
 
 /** Starts the mock server; resolves once it listens. */
 export async function startMockServer(options: { port?: number; host?: string } = {}): Promise<MockServer> {
@@ -149,20 +145,7 @@ export async function startMockServer(options: { port?: number; host?: string } 
       response.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 4010, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options.port ?? 4010, options.host);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

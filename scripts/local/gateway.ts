@@ -7,14 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseAllowedOrigins } from '../../handlers/runtime/config.ts';
 import { compilePathTemplate, mostSpecificFirst, type PathPattern } from '../../handlers/runtime/http.ts';
 import { corsOriginHeaders } from '../../handlers/runtime/response.ts';
+import { type ListeningServer, listen } from './listen.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -53,11 +53,7 @@ export interface LocalGatewayOptions {
   corsAllowedOrigins?: string[];
 }
 
-export interface LocalGateway {
-  url: string;
-  server: Server;
-  close(): Promise<void>;
-}
+export type LocalGateway = ListeningServer;
 
 interface GatewayResponse {
   statusCode?: string;
@@ -350,18 +346,5 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options.port ?? 3000, options.host);
 }

@@ -5,13 +5,14 @@
  * Every run uses free ports and a temporary data folder, never the defaults.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, PortTakenError, startEmbeddedPostgres } from '../../scripts/local/database.ts';
+import { defaultKeyFile } from '../../scripts/local/identity.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -103,6 +104,7 @@ describe('npm start: the local database', () => {
       expect(shell.stdout).toContain('shell_note');
       expect(shell.stdout).toContain('kept');
 
+      const signingKeys = readFileSync(defaultKeyFile, 'utf8');
       const reset = spawnSync(tsx, ['scripts/db-reset.ts'], {
         cwd: root,
         env: { ...parentEnv, ...env },
@@ -112,6 +114,7 @@ describe('npm start: the local database', () => {
       await expect(query(url, 'SELECT note FROM survivor')).rejects.toThrow(/does not exist/);
       const users = await query<{ email: string }>(url, 'SELECT email FROM users ORDER BY email');
       expect(users.map((user) => user.email)).toEqual(['alice@example.com', 'bob@example.com']);
+      expect(readFileSync(defaultKeyFile, 'utf8')).toBe(signingKeys);
     } finally {
       await stopApi(second);
     }
