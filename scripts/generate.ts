@@ -67,12 +67,9 @@ function typesWorker(): { types(document: OpenApiDocument): Promise<string>; sto
 
 function operationsModule(document: OpenApiDocument): string {
   const { checks } = parameterChecks(document);
-  const entries = listOperations(document).map(({ operationId, method, path: route, operation, pathItem }) => {
+  const entries = listOperations(document).map(({ operationId, method, path: route, operation }) => {
     const parameters = (checks.get(operationId) ?? []).map((check) => JSON.stringify(check));
     const secured = isSecured(document, operation);
-    const headers = operationParameters(document, pathItem, operation)
-      .filter((parameter) => parameter.in === 'header')
-      .map((parameter) => `'${parameter.name}'`);
     const successStatuses = Object.keys(operation.responses)
       .filter((status) => status.startsWith('2') || status === '304')
       .map(Number);
@@ -83,7 +80,7 @@ function operationsModule(document: OpenApiDocument): string {
         ),
       ),
     ].map((name) => `'${name}'`);
-    return `  ${operationId}: { method: '${method.toUpperCase()}', path: '${route}', secured: ${secured}, hasBody: ${operation.requestBody !== undefined}, headers: [${headers.join(', ')}], successStatuses: [${successStatuses.join(', ')}], responseHeaders: [${responseHeaders.join(', ')}], parameters: [${parameters.join(', ')}] },`;
+    return `  ${operationId}: { method: '${method.toUpperCase()}', path: '${route}', secured: ${secured}, hasBody: ${operation.requestBody !== undefined}, successStatuses: [${successStatuses.join(', ')}], responseHeaders: [${responseHeaders.join(', ')}], parameters: [${parameters.join(', ')}] },`;
   });
   return `${header('//')}
 import type { operations as Operations } from './api.ts';
@@ -164,6 +161,26 @@ ${entries.join('\n')}
 function isSecured(document: OpenApiDocument, operation: OperationObject): boolean {
   const security = operation.security ?? document.security ?? [];
   return security.length > 0;
+}
+
+/**
+ * A schema without `description` and `title`: Ajv's standalone code keeps the schema objects it
+ * reads enum lists from, and the prose would ride along into the Lambda bundle.
+ */
+function withoutProse(schema: Json): Json {
+  if (Array.isArray(schema)) return schema.map(withoutProse);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const result: JsonObject = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'description' || key === 'title') continue;
+    result[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(value as JsonObject).map(([name, sub]) => [name, withoutProse(sub)]))
+        : key === 'enum' || key === 'default'
+          ? value
+          : withoutProse(value);
+  }
+  return result;
 }
 
 /** How the runtime checks one parameter of one operation (generated/operations.ts lists them per operation). */
@@ -258,7 +275,7 @@ async function validatorsModule(document: OpenApiDocument): Promise<{
   for (const { operationId, operation, pathItem } of listOperations(document)) {
     const { body } = requestSchemas(document, pathItem, operation);
     if (!body) continue;
-    bodyAjv.addSchema(body, `${operationId}Body`);
+    bodyAjv.addSchema(withoutProse(body) as JsonObject, `${operationId}Body`);
     bodyExports[`${operationId}Body`] = `${operationId}Body`;
   }
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operations } from '../../generated/operations.ts';
+import { operations, type ParameterCheck } from '../../generated/operations.ts';
 import { type MockServer, startMockServer } from '../../scripts/mock.ts';
 import { createContract } from '../support/contract.ts';
 
@@ -22,10 +22,11 @@ afterAll(async () => {
 
 /** A valid request for each operation, from the spec's request examples where it has them. */
 function validRequest(operationId: keyof typeof operations): RequestInit & { path: string } {
-  const { method, path, hasBody, headers: documented } = operations[operationId];
+  const { method, path, hasBody, parameters } = operations[operationId];
+  const documented = (parameters as readonly ParameterCheck[]).map((parameter) => parameter.name);
   const headers: Record<string, string> = { Authorization: 'Bearer any-token', Origin: 'http://spa.test' };
-  if ((documented as readonly string[]).includes('If-Match')) headers['If-Match'] = '"1"';
-  if ((documented as readonly string[]).includes('Idempotency-Key')) headers['Idempotency-Key'] = randomUUID();
+  if (documented.includes('If-Match')) headers['If-Match'] = '"1"';
+  if (documented.includes('Idempotency-Key')) headers['Idempotency-Key'] = randomUUID();
   const bodies: Record<string, unknown> = {
     createTask: { title: 'Mocked' },
     updateTask: { status: 'done' },
