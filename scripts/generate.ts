@@ -309,10 +309,15 @@ function esmRequires(code: string): string {
     }
     return alias;
   });
-  const imports = [...modules].flatMap(([specifier, alias]) => [
-    `import * as ${alias}Namespace from "${/\.[cm]?[jt]s$/.test(specifier) ? specifier : `${specifier}.js`}";`,
-    `const ${alias} = ${alias}Namespace.default && typeof ${alias}Namespace.default === "object" && "__esModule" in ${alias}Namespace.default ? ${alias}Namespace.default : ${alias}Namespace;`,
-  ]);
+  const imports = [...modules].flatMap(([specifier, alias]) =>
+    // The project's own ESM module (the formats) is imported as it is; Ajv's CommonJS helpers through their default.
+    /\.ts$/.test(specifier)
+      ? [`import * as ${alias} from "${specifier}";`]
+      : [
+          `import * as ${alias}Namespace from "${specifier}.js";`,
+          `const ${alias} = ${alias}Namespace.default && typeof ${alias}Namespace.default === "object" && "__esModule" in ${alias}Namespace.default ? ${alias}Namespace.default : ${alias}Namespace;`,
+        ],
+  );
   return `${imports.join('\n')}\n${rewritten}`;
 }
 
