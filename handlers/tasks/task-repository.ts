@@ -130,21 +130,33 @@ const newTaskValues = (task: NewTask) => [
 ];
 
 /**
- * The caller's row, key-share locked: a concurrent deletion of the caller either waits for the
- * insert or, once committed, leaves no caller — "register first", never a foreign-key violation.
+ * The caller's row, read without a lock of its own: the foreign key check on insert key-share
+ * locks the owner anyway, and re-reads it after a concurrent deletion commits. So a caller deleted
+ * while the create waits fails that check, which `ownerDeleted` turns into "register first": one
+ * lock per create instead of two, never a foreign-key 500.
  */
-const lockedCaller = 'SELECT id FROM users WHERE cognito_sub = $1 FOR KEY SHARE';
+const callerId = 'SELECT id FROM users WHERE cognito_sub = $1';
+
+/** The create's owner was deleted between the statement's read of the caller and its insert. */
+const ownerDeleted = (error: unknown) =>
+  (error as { code?: string; constraint?: string }).code === '23503' &&
+  (error as { constraint?: string }).constraint === 'tasks_owner_id_fkey';
 
 /** Inserts a task owned by the caller. */
 export async function insertTask(db: Queryable, sub: string, task: NewTask): Promise<StoredTask | 'unregistered'> {
-  const [row] = await db.query<TaskRow>(
-    `WITH c AS (${lockedCaller})
-     INSERT INTO tasks (owner_id, title, description, status, priority, due_date)
-     SELECT c.id, $2, $3, $4, $5, $6 FROM c
-     RETURNING ${columns('tasks')}`,
-    [sub, ...newTaskValues(task)],
-  );
-  return row ? toTask(row) : 'unregistered';
+  try {
+    const [row] = await db.query<TaskRow>(
+      `WITH c AS (${callerId})
+       INSERT INTO tasks (owner_id, title, description, status, priority, due_date)
+       SELECT c.id, $2, $3, $4, $5, $6 FROM c
+       RETURNING ${columns('tasks')}`,
+      [sub, ...newTaskValues(task)],
+    );
+    return row ? toTask(row) : 'unregistered';
+  } catch (error) {
+    if (ownerDeleted(error)) return 'unregistered';
+    throw error;
+  }
 }
 
 /**
@@ -159,7 +171,7 @@ export async function insertTaskOnce(
   keyed: Keyed,
 ): Promise<KeyedOutcome<StoredTask> | 'unregistered'> {
   return keyedCreate<TaskRow, StoredTask>(db, keyed, toTask, {
-    text: `WITH c AS (${lockedCaller}),
+    text: `WITH c AS (${callerId}),
      prior AS (${priorClaim('$1', '$7', '$8')}),
      v AS (
        SELECT gen_random_uuid() AS id, c.id AS owner_id, $2::text AS title, $3::text AS description,
@@ -182,6 +194,9 @@ export async function insertTaskOnce(
      SELECT EXISTS (SELECT 1 FROM c) AS registered, prior.fingerprint, prior.response AS prior, claim.response AS created
      FROM (SELECT 1) one LEFT JOIN prior ON true LEFT JOIN claim ON true`,
     values: [sub, ...newTaskValues(task), keyed.operationId, keyed.key, keyed.fingerprint],
+  }).catch((error: unknown) => {
+    if (ownerDeleted(error)) return 'unregistered' as const;
+    throw error;
   });
 }
 
