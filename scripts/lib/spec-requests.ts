@@ -180,3 +180,43 @@ export function documentedStatuses(operationId: OperationId): number[] {
   const listed = listOperations(document).find((candidate) => candidate.operationId === operationId);
   return Object.keys(listed?.operation.responses ?? {}).map(Number);
 }
+
+/**
+ * What creates the resource each path parameter names, parents first: the POST on the collection
+ * whose item path ends in that parameter (POST /tasks creates a `taskId`, POST /users a `userId`).
+ */
+export function creatingOperations(): Array<{ parameter: string; operationId: OperationId }> {
+  const ids = Object.keys(operations) as OperationId[];
+  return ids
+    .filter((operationId) => operations[operationId].method === 'POST')
+    .flatMap((operationId) => {
+      const collection = operations[operationId].path;
+      const item = ids
+        .map((id) => operations[id].path)
+        .find((route) => route.startsWith(`${collection}/{`) && /^\/\{[^}/]+\}$/.test(route.slice(collection.length)));
+      return item ? [{ parameter: item.slice(collection.length + 2, -1), operationId }] : [];
+    })
+    .sort((a, b) => operations[a.operationId].path.split('/').length - operations[b.operationId].path.split('/').length);
+}
+
+/**
+ * One of each resource the spec's path parameters name, made through the API by one caller with
+ * the spec's example bodies (a registered caller's registerUser answers their own id), except those
+ * `given` already holds. Returns every id by parameter name, ready for validRequest.
+ */
+export async function createOneOfEach(
+  send: (request: SpecRequest) => Promise<{ status: number; json?: unknown }>,
+  given: PathValues = {},
+): Promise<PathValues> {
+  const values: PathValues = { ...given };
+  for (const { parameter, operationId } of creatingOperations()) {
+    if (values[parameter] !== undefined) continue;
+    const response = await send(validRequest(operationId, values));
+    const id = (response.json as { id?: unknown } | undefined)?.id;
+    if (response.status >= 300 || typeof id !== 'string') {
+      throw new Error(`${operationId} did not create a ${parameter} (${response.status}): ${JSON.stringify(response.json)}`);
+    }
+    values[parameter] = id;
+  }
+  return values;
+}
