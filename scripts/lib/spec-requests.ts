@@ -196,7 +196,9 @@ export function creatingOperations(): Array<{ parameter: string; operationId: Op
         .find((route) => route.startsWith(`${collection}/{`) && /^\/\{[^}/]+\}$/.test(route.slice(collection.length)));
       return item ? [{ parameter: item.slice(collection.length + 2, -1), operationId }] : [];
     })
-    .sort((a, b) => operations[a.operationId].path.split('/').length - operations[b.operationId].path.split('/').length);
+    .sort(
+      (a, b) => operations[a.operationId].path.split('/').length - operations[b.operationId].path.split('/').length,
+    );
 }
 
 /**
@@ -214,7 +216,9 @@ export async function createOneOfEach(
     const response = await send(validRequest(operationId, values));
     const id = (response.json as { id?: unknown } | undefined)?.id;
     if (response.status >= 300 || typeof id !== 'string') {
-      throw new Error(`${operationId} did not create a ${parameter} (${response.status}): ${JSON.stringify(response.json)}`);
+      throw new Error(
+        `${operationId} did not create a ${parameter} (${response.status}): ${JSON.stringify(response.json)}`,
+      );
     }
     values[parameter] = id;
   }
