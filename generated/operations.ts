@@ -2,23 +2,40 @@
 
 import type { operations as Operations } from './api.ts';
 
-/** Every operation in the spec, by operationId: how it is routed and whether it needs a Cognito ID token. */
+/**
+ * Every operation in the spec, by operationId: how it is routed, whether it needs a Cognito ID
+ * token, and how each of its parameters is checked (a validator of validators.params.js).
+ */
 export const operations = {
-  getHealth: { method: 'GET', path: '/health', secured: false, hasBody: false, headers: [], successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'] },
-  listUsers: { method: 'GET', path: '/users', secured: true, hasBody: false, headers: [], successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'] },
-  registerUser: { method: 'POST', path: '/users', secured: true, hasBody: false, headers: ['Idempotency-Key'], successStatuses: [200, 201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'] },
-  getCurrentUser: { method: 'GET', path: '/users/me', secured: true, hasBody: false, headers: [], successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
-  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, headers: ['If-None-Match'], successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
-  updateUser: { method: 'PUT', path: '/users/{userId}', secured: true, hasBody: true, headers: ['If-Match'], successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
-  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, headers: ['If-Match'], successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'] },
-  listTasks: { method: 'GET', path: '/tasks', secured: true, hasBody: false, headers: [], successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'] },
-  createTask: { method: 'POST', path: '/tasks', secured: true, hasBody: true, headers: ['Idempotency-Key'], successStatuses: [201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'] },
-  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: ['If-None-Match'], successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
-  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, headers: ['If-Match'], successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'] },
-  updateTask: { method: 'PATCH', path: '/tasks/{taskId}', secured: true, hasBody: true, headers: ['If-Match'], successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+  getHealth: { method: 'GET', path: '/health', secured: false, hasBody: false, successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'], parameters: [] },
+  listUsers: { method: 'GET', path: '/users', secured: true, hasBody: false, successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'], parameters: [{"in":"query","name":"limit","lookup":"limit","required":false,"validator":"parameter0","default":20}, {"in":"query","name":"cursor","lookup":"cursor","required":false,"validator":"parameter1"}] },
+  registerUser: { method: 'POST', path: '/users', secured: true, hasBody: false, successStatuses: [200, 201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'], parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","required":false,"validator":"parameter2"}] },
+  getCurrentUser: { method: 'GET', path: '/users/me', secured: true, hasBody: false, successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [] },
+  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","required":false,"validator":"parameter4"}] },
+  updateUser: { method: 'PUT', path: '/users/{userId}', secured: true, hasBody: true, successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
+  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'], parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
+  listTasks: { method: 'GET', path: '/tasks', secured: true, hasBody: false, successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'], parameters: [{"in":"query","name":"status","lookup":"status","required":false,"validator":"parameter5"}, {"in":"query","name":"ownerId","lookup":"ownerId","required":false,"validator":"parameter3"}, {"in":"query","name":"limit","lookup":"limit","required":false,"validator":"parameter0","default":20}, {"in":"query","name":"cursor","lookup":"cursor","required":false,"validator":"parameter1"}] },
+  createTask: { method: 'POST', path: '/tasks', secured: true, hasBody: true, successStatuses: [201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'], parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","required":false,"validator":"parameter2"}] },
+  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","required":false,"validator":"parameter4"}] },
+  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'], parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
+  updateTask: { method: 'PATCH', path: '/tasks/{taskId}', secured: true, hasBody: true, successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
 } as const;
 
 export type OperationId = keyof typeof operations;
+
+/** How the runtime checks one parameter of an operation. */
+export interface ParameterCheck {
+  in: 'path' | 'query' | 'header';
+  /** As documented; the key of the handler's `params`, `query` or `headers`. */
+  name: string;
+  /** Where the runtime looks the value up (header names lower-cased, as its header map holds them). */
+  lookup: string;
+  required: boolean;
+  /** The export of validators.params.js that checks (and coerces) the value. */
+  validator: string;
+  /** Applied when the parameter is absent. */
+  default?: string | number | boolean;
+}
 
 /** CORS headers every response carries: the request headers the spec documents may be sent, its response headers read. */
 export const corsHeaders = {

@@ -2,18 +2,12 @@
 
 import type { ValidateFunction } from 'ajv';
 
-export declare const getHealthParams: ValidateFunction;
-export declare const listUsersParams: ValidateFunction;
-export declare const registerUserParams: ValidateFunction;
-export declare const getCurrentUserParams: ValidateFunction;
-export declare const getUserParams: ValidateFunction;
-export declare const updateUserParams: ValidateFunction;
-export declare const deleteUserParams: ValidateFunction;
-export declare const listTasksParams: ValidateFunction;
-export declare const createTaskParams: ValidateFunction;
-export declare const getTaskParams: ValidateFunction;
-export declare const deleteTaskParams: ValidateFunction;
-export declare const updateTaskParams: ValidateFunction;
+export declare const parameter0: ValidateFunction;
+export declare const parameter1: ValidateFunction;
+export declare const parameter2: ValidateFunction;
+export declare const parameter3: ValidateFunction;
+export declare const parameter4: ValidateFunction;
+export declare const parameter5: ValidateFunction;
 export declare const updateUserBody: ValidateFunction;
 export declare const createTaskBody: ValidateFunction;
 export declare const updateTaskBody: ValidateFunction;

@@ -7,17 +7,22 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Format } from 'ajv';
+import { formats } from '../handlers/runtime/formats.ts';
 import { generatedUpToDate, recordGenerated } from './lib/generate-cache.ts';
 import {
   buildGatewayDefinition,
   corsHeaders,
   dereference,
   gatewayPlaceholders,
+  type Json,
+  type JsonObject,
   listOperations,
   type OpenApiDocument,
   type OperationObject,
   operationParameters,
   requestSchemas,
+  toJsonSchema,
 } from './lib/openapi.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,11 +66,10 @@ function typesWorker(): { types(document: OpenApiDocument): Promise<string>; sto
 }
 
 function operationsModule(document: OpenApiDocument): string {
-  const entries = listOperations(document).map(({ operationId, method, path: route, operation, pathItem }) => {
+  const { checks } = parameterChecks(document);
+  const entries = listOperations(document).map(({ operationId, method, path: route, operation }) => {
+    const parameters = (checks.get(operationId) ?? []).map((check) => JSON.stringify(check));
     const secured = isSecured(document, operation);
-    const headers = operationParameters(document, pathItem, operation)
-      .filter((parameter) => parameter.in === 'header')
-      .map((parameter) => `'${parameter.name}'`);
     const successStatuses = Object.keys(operation.responses)
       .filter((status) => status.startsWith('2') || status === '304')
       .map(Number);
@@ -76,17 +80,34 @@ function operationsModule(document: OpenApiDocument): string {
         ),
       ),
     ].map((name) => `'${name}'`);
-    return `  ${operationId}: { method: '${method.toUpperCase()}', path: '${route}', secured: ${secured}, hasBody: ${operation.requestBody !== undefined}, headers: [${headers.join(', ')}], successStatuses: [${successStatuses.join(', ')}], responseHeaders: [${responseHeaders.join(', ')}] },`;
+    return `  ${operationId}: { method: '${method.toUpperCase()}', path: '${route}', secured: ${secured}, hasBody: ${operation.requestBody !== undefined}, successStatuses: [${successStatuses.join(', ')}], responseHeaders: [${responseHeaders.join(', ')}], parameters: [${parameters.join(', ')}] },`;
   });
   return `${header('//')}
 import type { operations as Operations } from './api.ts';
 
-/** Every operation in the spec, by operationId: how it is routed and whether it needs a Cognito ID token. */
+/**
+ * Every operation in the spec, by operationId: how it is routed, whether it needs a Cognito ID
+ * token, and how each of its parameters is checked (a validator of validators.params.js).
+ */
 export const operations = {
 ${entries.join('\n')}
 } as const;
 
 export type OperationId = keyof typeof operations;
+
+/** How the runtime checks one parameter of an operation. */
+export interface ParameterCheck {
+  in: 'path' | 'query' | 'header';
+  /** As documented; the key of the handler's \`params\`, \`query\` or \`headers\`. */
+  name: string;
+  /** Where the runtime looks the value up (header names lower-cased, as its header map holds them). */
+  lookup: string;
+  required: boolean;
+  /** The export of validators.params.js that checks (and coerces) the value. */
+  validator: string;
+  /** Applied when the parameter is absent. */
+  default?: string | number | boolean;
+}
 
 /** CORS headers every response carries: the request headers the spec documents may be sent, its response headers read. */
 export const corsHeaders = ${JSON.stringify(corsHeaders(document), null, 2).replaceAll('"', "'")} as const;
@@ -143,8 +164,86 @@ function isSecured(document: OpenApiDocument, operation: OperationObject): boole
 }
 
 /**
- * Compiles one validator for the parameters (coerced from strings, defaults applied) and one
- * for the JSON body (no coercion) of every operation, as standalone ESM code: nothing compiles at cold start.
+ * A schema without `description` and `title`: Ajv's standalone code keeps the schema objects it
+ * reads enum lists from, and the prose would ride along into the Lambda bundle.
+ */
+function withoutProse(schema: Json): Json {
+  if (Array.isArray(schema)) return schema.map(withoutProse);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const result: JsonObject = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'description' || key === 'title') continue;
+    result[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(value as JsonObject).map(([name, sub]) => [name, withoutProse(sub)]))
+        : key === 'enum' || key === 'default'
+          ? value
+          : withoutProse(value);
+  }
+  return result;
+}
+
+/** How the runtime checks one parameter of one operation (generated/operations.ts lists them per operation). */
+interface ParameterCheck {
+  in: 'path' | 'query' | 'header';
+  /** As documented; the key of the handler's `params`, `query` or `headers`. */
+  name: string;
+  /** Where the runtime looks the value up: header names lower-cased, as the runtime's header map holds them. */
+  lookup: string;
+  required: boolean;
+  /** The export of generated/validators.params.js that checks (and coerces) the value. */
+  validator: string;
+  /** The schema's default, applied when the parameter is absent. */
+  default?: Json;
+}
+
+/**
+ * Every operation's parameter checks, and the distinct parameter schemas they use: `taskId`,
+ * `userId` and `ownerId` share one compiled uuid check, so the bundle carries each check once.
+ */
+function parameterChecks(document: OpenApiDocument): {
+  checks: Map<string, ParameterCheck[]>;
+  schemas: Map<string, JsonObject>;
+} {
+  const schemas = new Map<string, JsonObject>();
+  const names = new Map<string, string>();
+  const checks = new Map<string, ParameterCheck[]>();
+  for (const { operationId, operation, pathItem } of listOperations(document)) {
+    const list = operationParameters(document, pathItem, operation).map((parameter): ParameterCheck => {
+      const { default: fallback, ...schema } = toJsonSchema(
+        dereference(document, parameter.schema ?? {}),
+      ) as JsonObject;
+      if (fallback !== undefined && typeof fallback === 'object' && fallback !== null) {
+        throw new Error(
+          `${operationId}: the default of parameter ${parameter.name} must be a string, number or boolean`,
+        );
+      }
+      const key = JSON.stringify(schema);
+      let validator = names.get(key);
+      if (!validator) {
+        validator = `parameter${names.size}`;
+        names.set(key, validator);
+        schemas.set(validator, schema);
+      }
+      return {
+        in: parameter.in as ParameterCheck['in'],
+        name: parameter.name,
+        lookup: parameter.in === 'header' ? parameter.name.toLowerCase() : parameter.name,
+        required: parameter.required === true,
+        validator,
+        ...(fallback === undefined ? {} : { default: fallback }),
+      };
+    });
+    checks.set(operationId, list);
+  }
+  return { checks, schemas };
+}
+
+/**
+ * Compiles the distinct parameter schemas (coerced from strings) and one validator for the JSON
+ * body (no coercion) of every operation that takes one, as standalone ESM code: nothing compiles at
+ * cold start. Error messages are left out of the generated code (the runtime words them from the
+ * keyword and its parameters), and the formats come from handlers/runtime/formats.ts.
  */
 async function validatorsModule(document: OpenApiDocument): Promise<{
   params: string;
@@ -152,27 +251,32 @@ async function validatorsModule(document: OpenApiDocument): Promise<{
   index: string;
   declarations: string;
 }> {
-  const Ajv = (await import('ajv')).default.default;
-  const addFormats = (await import('ajv-formats')).default.default;
+  const ajvModule = await import('ajv');
+  const Ajv = ajvModule.default.default;
   const standaloneCode = (await import('ajv/dist/standalone/index.js')).default.default;
-  const options = { code: { source: true, esm: true }, allErrors: true, strict: true } as const;
-  const paramsAjv = new Ajv({ ...options, coerceTypes: true, useDefaults: true });
+  const options = {
+    code: { source: true, esm: true, formats: ajvModule._`require("../handlers/runtime/formats.ts").formats` },
+    allErrors: true,
+    strict: true,
+    messages: false,
+  } as const;
+  const paramsAjv = new Ajv({ ...options, coerceTypes: true });
   const bodyAjv = new Ajv(options);
-  addFormats(paramsAjv, ['uuid', 'date', 'date-time', 'email']);
-  addFormats(bodyAjv, ['uuid', 'date', 'date-time', 'email']);
+  for (const ajv of [paramsAjv, bodyAjv]) {
+    for (const [name, format] of Object.entries(formats)) ajv.addFormat(name, format as Format);
+  }
 
   const paramExports: Record<string, string> = {};
+  for (const [name, schema] of parameterChecks(document).schemas) {
+    paramsAjv.addSchema(schema, name);
+    paramExports[name] = name;
+  }
   const bodyExports: Record<string, string> = {};
-  const operationIds: string[] = [];
   for (const { operationId, operation, pathItem } of listOperations(document)) {
-    const { params, body } = requestSchemas(document, pathItem, operation);
-    paramsAjv.addSchema(params, `${operationId}Params`);
-    paramExports[`${operationId}Params`] = `${operationId}Params`;
-    if (body) {
-      bodyAjv.addSchema(body, `${operationId}Body`);
-      bodyExports[`${operationId}Body`] = `${operationId}Body`;
-    }
-    operationIds.push(operationId);
+    const { body } = requestSchemas(document, pathItem, operation);
+    if (!body) continue;
+    bodyAjv.addSchema(withoutProse(body) as JsonObject, `${operationId}Body`);
+    bodyExports[`${operationId}Body`] = `${operationId}Body`;
   }
 
   const module = (ajv: InstanceType<typeof Ajv>, exports: Record<string, string>) =>
@@ -184,8 +288,7 @@ async function validatorsModule(document: OpenApiDocument): Promise<{
     declarations: `${header('//')}
 import type { ValidateFunction } from 'ajv';
 
-${operationIds.map((id) => `export declare const ${id}Params: ValidateFunction;`).join('\n')}
-${Object.keys(bodyExports)
+${[...Object.keys(paramExports), ...Object.keys(bodyExports)]
   .map((name) => `export declare const ${name}: ValidateFunction;`)
   .join('\n')}
 `,
@@ -206,10 +309,15 @@ function esmRequires(code: string): string {
     }
     return alias;
   });
-  const imports = [...modules].flatMap(([specifier, alias]) => [
-    `import * as ${alias}Namespace from "${specifier}.js";`,
-    `const ${alias} = ${alias}Namespace.default && typeof ${alias}Namespace.default === "object" && "__esModule" in ${alias}Namespace.default ? ${alias}Namespace.default : ${alias}Namespace;`,
-  ]);
+  const imports = [...modules].flatMap(([specifier, alias]) =>
+    // The project's own ESM module (the formats) is imported as it is; Ajv's CommonJS helpers through their default.
+    /\.ts$/.test(specifier)
+      ? [`import * as ${alias} from "${specifier}";`]
+      : [
+          `import * as ${alias}Namespace from "${specifier}.js";`,
+          `const ${alias} = ${alias}Namespace.default && typeof ${alias}Namespace.default === "object" && "__esModule" in ${alias}Namespace.default ? ${alias}Namespace.default : ${alias}Namespace;`,
+        ],
+  );
   return `${imports.join('\n')}\n${rewritten}`;
 }
 

@@ -24,13 +24,22 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const peerOperations = ['getTask', 'listTasks', 'createTask'] as const;
 type PeerOperation = (typeof peerOperations)[number];
 
-/** What the generated module exports, per operation. */
-export type RequestValidators = Record<`${PeerOperation}${'Event' | 'Path' | 'Query' | 'Body'}`, ValidateFunction>;
+/** The parts a peer validates: middy the whole event, Powertools the path, the query and the body. */
+export type ValidatedPart = 'Event' | 'Path' | 'Query' | 'Body';
+
+/** What the generated module exports, per operation: `<op><part>` for each part the peer asked for. */
+export type RequestValidators<Part extends ValidatedPart = ValidatedPart> = Record<
+  `${PeerOperation}${Part}`,
+  ValidateFunction
+>;
 
 const anything: JsonObject = {};
 
-/** The module's source: ESM, importing only Ajv's runtime helpers and ajv-formats (bundled by esbuild). */
-export function requestValidatorsModule(): string {
+/**
+ * The module's source for a peer that validates `parts`: ESM, importing only Ajv's runtime helpers
+ * and ajv-formats (bundled by esbuild). Only those parts, so no peer's bundle carries another's schemas.
+ */
+export function requestValidatorsModule(validated: readonly ValidatedPart[]): string {
   const document = JSON.parse(
     readFileSync(path.join(projectRoot, 'generated', 'openapi.json'), 'utf8'),
   ) as OpenApiDocument;
@@ -48,7 +57,7 @@ export function requestValidatorsModule(): string {
     if (!(peerOperations as readonly string[]).includes(operationId)) continue;
     const { params, body } = requestSchemas(document, pathItem, operation);
     const parts = params.properties as Record<'path' | 'query', JsonObject>;
-    const schemas: Record<string, JsonObject> = {
+    const schemas: Record<ValidatedPart, JsonObject> = {
       Event: {
         type: 'object',
         properties: {
@@ -63,7 +72,8 @@ export function requestValidatorsModule(): string {
       Query: parts.query,
       Body: body ?? anything,
     };
-    for (const [suffix, schema] of Object.entries(schemas)) {
+    for (const suffix of validated) {
+      const schema = schemas[suffix];
       // A copy each: Ajv's standalone output declares a shared sub-schema object twice.
       ajv.addSchema(structuredClone(schema), `${operationId}${suffix}`);
       exports[`${operationId}${suffix}`] = `${operationId}${suffix}`;

@@ -11,29 +11,68 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  /**
+   * What `info(message, fields)` would write, as an object, written nowhere: for a line that goes
+   * out inside another document (the invocation's EMF metrics document).
+   */
+  entry(message: string, fields?: LogFields): LogFields;
 }
 
 export type LogSink = (line: string) => void;
 
 const stdout: LogSink = (line) => process.stdout.write(`${line}\n`);
 
+/**
+ * A logger per request, so it is cheap to make: a child is one object holding its merged fields,
+ * with the methods on the prototype (a closure per method per child cost more than the line it wrote).
+ */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly level: number,
+    private readonly base: LogFields,
+    private readonly sink: LogSink,
+  ) {}
+
+  debug(message: string, fields?: LogFields): void {
+    this.write('debug', message, fields);
+  }
+
+  info(message: string, fields?: LogFields): void {
+    this.write('info', message, fields);
+  }
+
+  warn(message: string, fields?: LogFields): void {
+    this.write('warn', message, fields);
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.write('error', message, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new JsonLogger(this.level, { ...this.base, ...fields }, this.sink);
+  }
+
+  entry(message: string, fields?: LogFields): LogFields {
+    return { level: 'info', time: new Date().toISOString(), message, ...this.base, ...fields };
+  }
+
+  private write(at: LogLevel, message: string, fields: LogFields | undefined): void {
+    if (order[at] < this.level) return;
+    const line = { level: at, time: new Date().toISOString(), message, ...this.base, ...fields };
+    // The replacer visits every key; only a line with a nested value can carry an error.
+    let nested = false;
+    for (const key in fields) {
+      const value = fields[key];
+      if (typeof value === 'object' && value !== null) nested = true;
+    }
+    this.sink(nested ? JSON.stringify(line, errorReplacer) : JSON.stringify(line));
+  }
+}
+
 /** Creates a logger that writes JSON lines at or above `level` to `sink` (stdout by default). */
 export function createLogger(level: LogLevel, base: LogFields = {}, sink: LogSink = stdout): Logger {
-  const write = (at: LogLevel, message: string, fields?: LogFields) => {
-    if (order[at] < order[level]) return;
-    const line = { level: at, time: new Date().toISOString(), message, ...base, ...fields };
-    // The replacer visits every key; only a line with a nested value can carry an error.
-    const nested =
-      fields !== undefined && Object.values(fields).some((value) => typeof value === 'object' && value !== null);
-    sink(nested ? JSON.stringify(line, errorReplacer) : JSON.stringify(line));
-  };
-  return {
-    debug: (message, fields) => write('debug', message, fields),
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
-    child: (fields) => createLogger(level, { ...base, ...fields }, sink),
-  };
+  return new JsonLogger(order[level], base, sink);
 }
 
 /** Errors serialise to name, message, code and stack — never to their own enumerable extras (pg puts query text there). */

@@ -4,7 +4,8 @@
  * A small writer rather than Powertools Metrics: it is a few hundred bytes, and its import cost is
  * measured in infra/README.md ("Metrics"). Only the counters named here exist, each a number with
  * fixed dimensions set at cold start: no request data, user data or secret can reach a metric.
- * Locally there is no sink, so nothing is written (tests pass a sink to read the documents).
+ * The document also carries the invocation's request log line (api-handler.ts) as plain members,
+ * which CloudWatch keeps as log fields: one write per invocation instead of two. Locally there is no sink, so nothing is written (tests pass a sink to read the documents).
  */
 
 /** The CloudWatch namespace of every metric (the dashboard reads it from infra/constructs/observability.ts). */
@@ -32,7 +33,14 @@ export type MetricSink = (line: string) => void;
 
 /** One invocation's counters; `flush` writes them as one document and starts over. */
 export interface MetricsRecorder extends Metrics {
-  flush(): void;
+  /** Whether documents are written at all: METRICS=emf, or a sink passed in. */
+  readonly enabled: boolean;
+  /**
+   * Writes the counters as one EMF document. `fields` become its other members: CloudWatch turns
+   * only the named counters into metrics and keeps the rest as a searchable log line, so the
+   * invocation's request line and its metrics go out as one line.
+   */
+  flush(fields?: Record<string, unknown>): void;
 }
 
 /** Writes EMF documents to stdout, where Lambda's log stream picks them up. */
@@ -49,17 +57,19 @@ export function createMetrics(
 ): MetricsRecorder {
   let counts = new Map<MetricName, number>();
   return {
+    enabled: sink !== undefined,
     count(name, value = 1) {
       if (!sink) return;
       counts.set(name, (counts.get(name) ?? 0) + value);
     },
-    flush() {
-      if (!sink || counts.size === 0) return;
+    flush(fields) {
+      if (!sink || (counts.size === 0 && fields === undefined)) return;
       const recorded = counts;
       counts = new Map();
       const names = [...recorded.keys()];
       sink(
         JSON.stringify({
+          ...fields,
           _aws: {
             Timestamp: clock().getTime(),
             CloudWatchMetrics: [

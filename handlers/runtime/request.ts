@@ -5,7 +5,7 @@
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { type OperationId, operations } from '#generated/operations.ts';
+import { type OperationId, operations, type ParameterCheck } from '#generated/operations.ts';
 import * as validators from '#generated/validators.js';
 import {
   BadRequestError,
@@ -63,7 +63,20 @@ function normalisePath(path: string): string {
   return normalised;
 }
 
-type Validators = Record<string, ValidateFunction | undefined>;
+/**
+ * A generated validator. A parameter's is called with the object that holds the value, as Ajv
+ * calls it for a property, so that its coercion (`"20"` → 20) lands in that object.
+ */
+type Validator = ValidateFunction &
+  ((
+    data: unknown,
+    context?: { instancePath: string; parentData: object; parentDataProperty: string; rootData: object },
+  ) => boolean);
+
+/** Where a parameter's errors point: `/path/taskId`, `/query/limit`, `/headers/If-Match`. */
+const groupNames = { path: 'path', query: 'query', header: 'headers' } as const;
+
+const compiled = validators as unknown as Record<string, Validator | undefined>;
 
 /** Matches the event to an operation of the spec, or throws 404 (unknown path) or 405 (another method). */
 export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>): {
@@ -105,13 +118,47 @@ export function headerMap(event: Pick<APIGatewayProxyEvent, 'headers'>): Record<
   return headers;
 }
 
+/**
+ * A field's error in words, from Ajv's keyword and parameters: the generated validators carry no
+ * message strings (they would be most of their size), so every keyword the spec's request schemas
+ * use is worded here (test/unit/request.test.ts checks that none is missing).
+ */
+export function describeError(error: Pick<ErrorObject, 'keyword' | 'params'>): string {
+  const params = error.params as Record<string, unknown>;
+  const limit = params.limit;
+  switch (error.keyword) {
+    case 'type':
+      return `must be ${String(params.type).replace(',', ' or ')}`;
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not a known field';
+    case 'enum':
+      return `must be one of: ${(params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'format':
+      return `must be a valid ${String(params.format)}`;
+    case 'pattern':
+      return `must match the pattern ${String(params.pattern)}`;
+    case 'minLength':
+      return `must be at least ${limit} characters long`;
+    case 'maxLength':
+      return `must be at most ${limit} characters long`;
+    case 'minimum':
+    case 'maximum':
+      return `must be ${params.comparison} ${limit}`;
+    case 'minProperties':
+      return `must have at least ${limit} field${limit === 1 ? '' : 's'}`;
+    default:
+      return `must satisfy ${error.keyword}`;
+  }
+}
+
 function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: string): FieldError[] {
   return (errors ?? []).map((error) => {
     const params = error.params as { missingProperty?: string; additionalProperty?: string };
     const child = params.missingProperty ?? params.additionalProperty;
     const path = `${prefix}${error.instancePath}${child ? `/${child}` : ''}`;
-    const message = params.additionalProperty ? 'is not a known field' : (error.message ?? 'is invalid');
-    return { path: path || '/', message };
+    return { path: path || '/', message: describeError(error) };
   });
 }
 
@@ -164,19 +211,35 @@ export function parseRequest(
     }
   }
 
-  const documentedHeaders: Record<string, unknown> = {};
-  for (const name of operation.headers as readonly string[]) {
-    const value = headers[name.toLowerCase()];
-    if (value !== undefined) documentedHeaders[name] = value;
-  }
-  const input = { path: { ...params }, query: { ...(event.queryStringParameters ?? {}) }, headers: documentedHeaders };
-  const all = validators as unknown as Validators;
-  const validateParams = all[`${operationId}Params`];
-  const validateBody = all[`${operationId}Body`];
+  const input: Record<ParameterCheck['in'], Record<string, unknown>> = { path: {}, query: {}, header: {} };
+  const sources: Record<ParameterCheck['in'], Record<string, string | undefined>> = {
+    path: params,
+    query: event.queryStringParameters ?? {},
+    header: headers,
+  };
   const errors: FieldError[] = [];
-  if (validateParams && !validateParams(input)) errors.push(...toFieldErrors(validateParams.errors, ''));
+  for (const check of operation.parameters as readonly ParameterCheck[]) {
+    const values = input[check.in];
+    const prefix = `/${groupNames[check.in]}/${check.name}`;
+    const value = sources[check.in][check.lookup];
+    if (value === undefined) {
+      if ('default' in check) values[check.name] = check.default;
+      else if (check.required) errors.push({ path: prefix, message: 'is required' });
+      continue;
+    }
+    values[check.name] = value;
+    // Coerces in place: a valid `limit=20` leaves 20, the number, in `values`.
+    const validate = compiled[check.validator];
+    if (
+      validate &&
+      !validate(value, { instancePath: '', parentData: values, parentDataProperty: check.name, rootData: values })
+    ) {
+      errors.push(...toFieldErrors(validate.errors, prefix));
+    }
+  }
+  const validateBody = compiled[`${operationId}Body`];
   if (validateBody && !validateBody(body)) errors.push(...toFieldErrors(validateBody.errors, '/body'));
   if (errors.length > 0) throw new BadRequestError('The request does not match the API contract.', errors);
 
-  return { operationId, params: input.path, query: input.query, headers: input.headers, body };
+  return { operationId, params: input.path, query: input.query, headers: input.header, body };
 }

@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
-import { requestValidatorsModule } from '../../bench/peers/request-validators.ts';
+import { requestValidatorsModule, type ValidatedPart } from '../../bench/peers/request-validators.ts';
 import { lambdaBundling } from '../../infra/bundling.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,9 +23,13 @@ export interface TargetSpec {
   label: string;
   /** The npm packages it is built on, whose installed versions the report names. */
   packages: string[];
-  /** The handler module; `factory` when it exports `createHandler(validators)` instead of `handler`. */
+  /** The handler module. */
   entry: string;
-  factory?: boolean;
+  /**
+   * For a module that exports `createHandler(validators)` instead of `handler`: the parts of each
+   * request its validators check, compiled by the build step (bench/peers/request-validators.ts).
+   */
+  validates?: readonly ValidatedPart[];
 }
 
 export type TargetName = 'api' | 'floor' | 'openapi-backend' | 'middy' | 'powertools';
@@ -50,14 +54,14 @@ export const targets: readonly TargetSpec[] = [
       '@middy/http-error-handler',
     ],
     entry: bench('peers', 'middy', 'handler.ts'),
-    factory: true,
+    validates: ['Event'],
   },
   {
     name: 'powertools',
     label: 'Powertools',
     packages: ['@aws-lambda-powertools/event-handler'],
     entry: bench('peers', 'powertools', 'handler.ts'),
-    factory: true,
+    validates: ['Path', 'Query', 'Body'],
   },
 ];
 
@@ -82,12 +86,12 @@ export interface LambdaBundle {
   bytes: number;
 }
 
-/** Bundles `target` into `outDir/<name>.mjs` (a factory entry gets a generated entry with its validators). */
+/** Bundles `target` into `outDir/<name>.mjs` (a `validates` target gets a generated entry that passes it its validators). */
 export async function buildLambdaBundle(target: TargetSpec, outDir: string): Promise<LambdaBundle> {
   let entry = target.entry;
-  if (target.factory) {
+  if (target.validates) {
     const validators = path.join(outDir, `${target.name}-validators.mjs`);
-    await writeFile(validators, requestValidatorsModule());
+    await writeFile(validators, requestValidatorsModule(target.validates));
     entry = path.join(outDir, `${target.name}-entry.mjs`);
     await writeFile(
       entry,

@@ -8,11 +8,19 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DriverPlan, DriverResult } from './protocol.ts';
 
-/** A minimal environment, like a Lambda function's: PATH plus the function's variables. */
-export const childEnv = (variables: Record<string, string>): NodeJS.ProcessEnv => ({
+/**
+ * A minimal environment, like a Lambda function's: PATH, and the variables the stack gives the API
+ * function that change its work per request (infra/constructs/api.ts: LOG_LEVEL info, METRICS emf,
+ * so the API writes its request line and metrics as deployed), with one pooled connection, as on
+ * Lambda. The peers and the floor ignore what they do not read.
+ */
+export const lambdaEnv = (databaseUrl: string): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH ?? '/usr/bin:/bin',
   HOME: process.env.HOME ?? '/tmp',
-  ...variables,
+  DATABASE_URL: databaseUrl,
+  DB_POOL_MAX: '1',
+  LOG_LEVEL: 'info',
+  METRICS: 'emf',
 });
 
 /** Resolves with the first line the child writes on fd 3 and when it arrived; rejects if it exits first. */

@@ -5,7 +5,7 @@
  * hits all of them alike.
  */
 import path from 'node:path';
-import { childEnv, runDriver } from './children.ts';
+import { lambdaEnv, runDriver } from './children.ts';
 import type { ColdResult, Step } from './protocol.ts';
 import { median } from './stats.ts';
 
@@ -37,7 +37,7 @@ export async function measureColdStarts(options: {
   targets: readonly ColdStartTarget[];
   runs: number;
 }): Promise<Map<string, ColdStartSummary>> {
-  const env = childEnv({ DATABASE_URL: options.databaseUrl, DB_POOL_MAX: '1' });
+  const env = lambdaEnv(options.databaseUrl);
   const samples = new Map<string, Array<{ spawnToReportMs: number; cold: ColdResult }>>(
     options.targets.map((target) => [target.name, []]),
   );

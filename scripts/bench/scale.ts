@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { SentStatement } from '../../test/support/statement-counter.ts';
-import { childEnv, runDriver } from './children.ts';
+import { lambdaEnv, runDriver } from './children.ts';
 import { type BenchDatabase, registerBenchUser, seedTasks } from './database.ts';
 import { authorizerClaims, proxyEvent } from './events.ts';
 import type { Step } from './protocol.ts';
@@ -94,7 +94,7 @@ export async function measureScale(options: {
   const planFile = path.join(options.workDir, 'scale-plan.json');
   const email = 'bench-scale@example.com';
   const list = proxyEvent({ method: 'GET', path: '/tasks', claims: authorizerClaims(email) });
-  const env = (database: BenchDatabase) => childEnv({ DATABASE_URL: database.url, DB_POOL_MAX: '1' });
+  const env = (database: BenchDatabase) => lambdaEnv(database.url);
 
   const prepared: Prepared[] = [];
   for (const size of options.sizes) {

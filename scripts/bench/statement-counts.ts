@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { SentStatement } from '../../test/support/statement-counter.ts';
-import { childEnv, runDriver } from './children.ts';
+import { lambdaEnv, runDriver } from './children.ts';
 import { type BenchDatabase, registerBenchUser } from './database.ts';
 import { authorizerClaims, proxyEvent } from './events.ts';
 import type { Step } from './protocol.ts';
@@ -128,7 +128,7 @@ export async function countStatements(options: {
     options.driver,
     { mode: 'record', bundle: options.bundle, steps: options.steps },
     {
-      env: childEnv({ DATABASE_URL: options.databaseUrl, DB_POOL_MAX: '1' }),
+      env: lambdaEnv(options.databaseUrl),
       planFile: path.join(options.workDir, 'record-plan.json'),
     },
   );

@@ -5,7 +5,7 @@
  * hits all of them alike. Each figure is the median over the rounds of that round's value.
  */
 import path from 'node:path';
-import { childEnv, runDriver } from './children.ts';
+import { lambdaEnv, runDriver } from './children.ts';
 import { rotated } from './cold-start.ts';
 import type { LoadResult, LoadScenario } from './protocol.ts';
 import { median } from './stats.ts';
@@ -32,7 +32,7 @@ export async function measureWarm(options: {
   targets: ReadonlyArray<{ name: string; bundle: string }>;
   rounds: number;
 }): Promise<Map<string, LoadSummary[]>> {
-  const env = childEnv({ DATABASE_URL: options.databaseUrl, DB_POOL_MAX: '1' });
+  const env = lambdaEnv(options.databaseUrl);
   const runs = new Map(options.targets.map((target) => [target.name, [] as LoadResult[][]]));
   for (let round = 0; round < options.rounds; round += 1) {
     for (const target of rotated(options.targets, round)) {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OperationId, operations } from '../../generated/operations.ts';
+import { type OperationId, operations, type ParameterCheck } from '../../generated/operations.ts';
 import { validRequest } from '../../scripts/lib/spec-requests.ts';
 import { type MockServer, startMockServer } from '../../scripts/mock.ts';
 import { createContract } from '../support/contract.ts';
@@ -24,11 +24,13 @@ afterAll(async () => {
 
 /** A valid request for each operation, made from the spec (its body is the spec's first named example). */
 function mockRequest(operationId: OperationId): RequestInit & { path: string } {
-  const { headers: documented } = operations[operationId];
+  const documented = (operations[operationId].parameters as readonly ParameterCheck[]).map(
+    (parameter) => parameter.name,
+  );
   const { method, path, body } = validRequest(operationId);
   const headers: Record<string, string> = { Authorization: 'Bearer any-token', Origin: 'http://spa.test' };
-  if ((documented as readonly string[]).includes('If-Match')) headers['If-Match'] = '"1"';
-  if ((documented as readonly string[]).includes('Idempotency-Key')) headers['Idempotency-Key'] = randomUUID();
+  if (documented.includes('If-Match')) headers['If-Match'] = '"1"';
+  if (documented.includes('Idempotency-Key')) headers['Idempotency-Key'] = randomUUID();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   return { path, method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
 }

@@ -22,6 +22,7 @@ const handlerWith = (
   options: { originSecret?: () => Promise<string | undefined> } = {},
 ) => {
   const documents: EmfDocument[] = [];
+  const lines: string[] = [];
   const handler = createApiHandler({
     handlers: { ...operationHandlers, ...overrides } as OperationHandlers,
     config: () =>
@@ -33,17 +34,15 @@ const handlerWith = (
           : {}),
       }),
     ...(options.originSecret ? { secrets: createSecretReader({ fetch: options.originSecret }) } : {}),
-    logSink: () => undefined,
+    logSink: (line) => lines.push(line),
     metricSink: (line) => documents.push(JSON.parse(line) as EmfDocument),
   });
-  return { handler, documents };
+  return { handler, documents, lines };
 };
 
-/** The counters of a document, without its metadata and dimensions. */
-const countsOf = (document: EmfDocument | undefined) => {
-  const { _aws, FunctionName, ...counts } = document ?? ({} as EmfDocument);
-  return counts;
-};
+/** The counters of a document: the metrics its directive names, with their values. */
+const countsOf = (document: EmfDocument | undefined) =>
+  Object.fromEntries((document?._aws.CloudWatchMetrics[0]?.Metrics ?? []).map(({ Name }) => [Name, document?.[Name]]));
 
 describe('createMetrics', () => {
   it('writes one EMF document per flush, declaring each counted metric under the namespace and dimensions', () => {
@@ -148,7 +147,20 @@ describe('metrics in the API handler', () => {
     expect(countsOf(secret.documents[0])).toEqual({ ColdStarts: 1, ServiceUnavailableSecret: 1, Requests5xx: 1 });
   });
 
-  it('puts nothing but the counters and the function name in a document (no path, no user data)', async () => {
+  it('writes one line per invocation: the request line is the EMF document, not a line of its own', async () => {
+    const { handler, documents, lines } = handlerWith({
+      getHealth: async () => ({ status: 200, body: { status: 'ok' } }) as never,
+    });
+
+    await handler(createProxyEvent({ method: 'GET', path: '/health' }));
+    await handler.close();
+
+    expect(lines.filter((line) => (JSON.parse(line) as { message?: string }).message === 'request')).toEqual([]);
+    expect(documents).toHaveLength(1);
+    expect(documents[0]).toMatchObject({ level: 'info', message: 'request', operationId: 'getHealth', status: 200 });
+  });
+
+  it('makes metrics of the named counters only, by FunctionName only; the request line rides along as log fields', async () => {
     const { handler, documents } = handlerWith();
 
     await handler(
@@ -156,9 +168,11 @@ describe('metrics in the API handler', () => {
     );
     await handler.close();
 
-    const text = JSON.stringify(documents);
-    expect(text).not.toContain('alice');
-    expect(text).not.toContain('Bearer');
-    expect(Object.keys(documents[0] ?? {}).sort()).toEqual(['ColdStarts', 'FunctionName', 'Requests4xx', '_aws']);
+    const [document] = documents;
+    const directive = document?._aws.CloudWatchMetrics[0];
+    expect(directive?.Metrics.map(({ Name }) => Name).sort()).toEqual(['ColdStarts', 'Requests4xx']);
+    expect(directive?.Dimensions).toEqual([['FunctionName']]);
+    expect(document).toMatchObject({ message: 'request', operationId: 'getUser', status: 400 });
+    expect(JSON.stringify(documents)).not.toContain('Bearer');
   });
 });

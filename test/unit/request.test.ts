@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import spec from '../../generated/openapi.json' with { type: 'json' };
 import {
   BadRequestError,
   type FieldError,
@@ -7,7 +8,8 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../../handlers/runtime/errors.ts';
-import { parseRequest } from '../../handlers/runtime/request.ts';
+import { describeError, parseRequest } from '../../handlers/runtime/request.ts';
+import { listOperations, type OpenApiDocument, requestSchemas } from '../../scripts/lib/openapi.ts';
 import { createProxyEvent, type EventOptions } from '../support/factories.ts';
 import { thrownBy } from './thrown.ts';
 
@@ -387,5 +389,59 @@ describe('parseRequest', () => {
       // Assert
       expect(errors.map((error) => error.path)).toContain('/body');
     });
+  });
+});
+
+/** Every JSON Schema keyword that appears in a request schema of the spec (parameters and bodies). */
+function requestKeywords(): Set<string> {
+  const document = spec as unknown as OpenApiDocument;
+  const keywords = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
+    for (const [key, value] of Object.entries(node)) {
+      keywords.add(key);
+      if (key === 'properties') Object.values(value as object).forEach(visit);
+      else if (key !== 'enum' && key !== 'default') visit(value);
+    }
+  };
+  for (const { operation, pathItem } of listOperations(document)) {
+    const { params, body } = requestSchemas(document, pathItem, operation);
+    visit(params);
+    visit(body);
+  }
+  return keywords;
+}
+
+describe('describeError', () => {
+  // Annotations and structure: they produce no errors of their own.
+  const notValidating = new Set(['properties', 'default', 'description', 'title']);
+
+  it('words every validating keyword the request schemas use, so no error reads "must satisfy …"', () => {
+    // Arrange
+    const keywords = [...requestKeywords()].filter((keyword) => !notValidating.has(keyword));
+
+    // Act
+    const unworded = keywords.filter((keyword) =>
+      describeError({ keyword, params: { limit: 1, comparison: '<=', allowedValues: ['a'] } }).startsWith(
+        'must satisfy',
+      ),
+    );
+
+    // Assert
+    expect(keywords.length).toBeGreaterThan(5);
+    expect(unworded).toEqual([]);
+  });
+
+  it.each([
+    [{ keyword: 'type', params: { type: 'string,null' } }, 'must be string or null'],
+    [{ keyword: 'maxLength', params: { limit: 200 } }, 'must be at most 200 characters long'],
+    [{ keyword: 'minimum', params: { comparison: '>=', limit: 1 } }, 'must be >= 1'],
+    [{ keyword: 'enum', params: { allowedValues: ['todo', 'done'] } }, 'must be one of: "todo", "done"'],
+    [{ keyword: 'format', params: { format: 'uuid' } }, 'must be a valid uuid'],
+    [{ keyword: 'minProperties', params: { limit: 1 } }, 'must have at least 1 field'],
+  ])('when Ajv reports %j, says "%s"', (error, message) => {
+    // Act / Assert
+    expect(describeError(error)).toBe(message);
   });
 });

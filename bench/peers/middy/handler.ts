@@ -25,7 +25,7 @@ const unregistered = () => json(403, { title: 'Forbidden' });
 const subOf = (event: APIGatewayProxyEvent) => String(event.requestContext.authorizer?.claims?.sub);
 
 /** The function's handler, given the build step's validators. */
-export function createHandler(validators: RequestValidators) {
+export function createHandler(validators: RequestValidators<'Event'>) {
   const getTaskRoute = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
     .use(validator({ eventSchema: validators.getTaskEvent }))
     .handler(async (event) => {

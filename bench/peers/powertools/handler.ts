@@ -43,7 +43,7 @@ const subOf = (event: unknown) =>
 const forbidden = () => new ForbiddenError('Register first');
 
 /** The function's handler, given the build step's validators. */
-export function createHandler(validators: RequestValidators) {
+export function createHandler(validators: RequestValidators<'Path' | 'Query' | 'Body'>) {
   const app = new Router();
 
   app.get(
