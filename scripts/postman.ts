@@ -6,15 +6,17 @@
  * environment carries a token).
  *
  * The converter fills path and header parameters with placeholders; the collection runs as generated
- * because each request reads `{{userId}}`, `{{taskId}}`, `{{userEtag}}` and `{{taskEtag}}`, which the
- * test scripts of the requests before it store, and sends a fresh `Idempotency-Key`. The requests are
- * ordered so a run registers, creates, reads, changes and finally deletes what it made.
+ * because each request reads its path parameters (`{{taskId}}`) and If-Match (`{{taskEtag}}`) from
+ * collection variables that the test scripts of the requests before it store, and sends a fresh
+ * `Idempotency-Key`. The order and the variables come from the spec, so that a run registers,
+ * creates, reads, changes and finally deletes what it made.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type OperationId, operations } from '../generated/operations.ts';
+import { creatingOperations } from './lib/spec-requests.ts';
 import { issueIdToken, loadLocalKeySet } from './local/identity.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,33 +70,47 @@ export interface PostmanCollection {
   [key: string]: unknown;
 }
 
-/** The order a run calls the operations in; typed by OperationId, so a new operation must be placed. */
-const runOrder: { [Op in OperationId]: number } = {
-  getHealth: 0,
-  registerUser: 1,
-  getCurrentUser: 2,
-  getUser: 3,
-  updateUser: 4,
-  listUsers: 5,
-  createTask: 6,
-  listTasks: 7,
-  getTask: 8,
-  updateTask: 9,
-  deleteTask: 10,
-  deleteUser: 11,
+const operationIds = Object.keys(operations) as OperationId[];
+const depth = (operationId: OperationId) => operations[operationId].path.split('/').length;
+
+/**
+ * The order a run calls the operations in, from the spec: the creates (POST) first, parents before
+ * children; then the reads and changes in spec order; the deletes last, children before parents.
+ */
+function runRank(operationId: OperationId): number[] {
+  const { method } = operations[operationId];
+  const index = operationIds.indexOf(operationId);
+  if (method === 'POST') return [0, depth(operationId), index];
+  if (method === 'DELETE') return [2, -depth(operationId), -index];
+  return [1, 0, index];
+}
+
+const byRunOrder = (a: OperationId, b: OperationId) => {
+  const [rankA, rankB] = [runRank(a), runRank(b)];
+  const differs = rankA.findIndex((value, position) => value !== rankB[position]);
+  return differs === -1 ? 0 : (rankA[differs] ?? 0) - (rankB[differs] ?? 0);
 };
 
-/** What a request's test script keeps for the requests after it. */
-const keeps: Partial<Record<OperationId, string[]>> = {
-  registerUser: ["pm.collectionVariables.set('userId', pm.response.json().id);"],
-  getUser: ["pm.collectionVariables.set('userEtag', pm.response.headers.get('ETag'));"],
-  updateUser: ["pm.collectionVariables.set('userEtag', pm.response.headers.get('ETag'));"],
-  createTask: [
-    "pm.collectionVariables.set('taskId', pm.response.json().id);",
-    "pm.collectionVariables.set('taskEtag', pm.response.headers.get('ETag'));",
-  ],
-  updateTask: ["pm.collectionVariables.set('taskEtag', pm.response.headers.get('ETag'));"],
-};
+/** `taskId` → `taskEtag`: the collection variable holding the ETag of what the id names. */
+const etagVariable = (idParameter: string) => idParameter.replace(/Id$/, 'Etag');
+const created = new Map(creatingOperations().map(({ operationId, parameter }) => [operationId, parameter]));
+/** The id parameter of what an operation's path addresses (`/tasks/{taskId}` → taskId), if any. */
+const addressed = (operationId: OperationId) => /\{([^}]+)\}$/.exec(operations[operationId].path)?.[1];
+
+/**
+ * What a request's test script keeps for the requests after it: the id a create answers, and the
+ * ETag of what it created or addressed.
+ */
+function keeps(operationId: OperationId): string[] {
+  const id = created.get(operationId);
+  const subject = id ?? addressed(operationId);
+  return [
+    ...(id ? [`pm.collectionVariables.set('${id}', pm.response.json().id);`] : []),
+    ...(subject && (operations[operationId].responseHeaders as readonly string[]).includes('ETag')
+      ? [`pm.collectionVariables.set('${etagVariable(subject)}', pm.response.headers.get('ETag'));`]
+      : []),
+  ];
+}
 
 const operationOf = (item: PostmanItem): OperationId => {
   const route = `/${item.request.url.path.map((segment) => segment.replace(/^:(.+)$/, '{$1}')).join('/')}`;
@@ -131,21 +147,20 @@ export async function buildCollection(): Promise<PostmanCollection> {
   const requests = converted.item.flatMap((folder) => folder.item ?? [folder]);
   const items = requests
     .map((item) => ({ item, operationId: operationOf(item) }))
-    .sort((a, b) => runOrder[a.operationId] - runOrder[b.operationId])
+    .sort((a, b) => byRunOrder(a.operationId, b.operationId))
     .map(({ item, operationId }) => {
       for (const variable of item.request.url.variable ?? []) variable.value = `{{${variable.key}}}`;
       for (const header of item.request.header ?? []) {
         if (header.key === 'Idempotency-Key') header.value = '{{$guid}}';
-        if (header.key === 'If-Match') {
-          header.value = operationId === 'updateUser' || operationId === 'deleteUser' ? '{{userEtag}}' : '{{taskEtag}}';
-        }
+        const subject = addressed(operationId);
+        if (header.key === 'If-Match' && subject) header.value = `{{${etagVariable(subject)}}}`;
       }
       // The converter fakes bodies from the schema (`"<string>"`); send the spec's named example instead.
       const example = requestExample(spec, operationId);
       if (example !== undefined && item.request.body) item.request.body.raw = JSON.stringify(example, null, 2);
       // Optional query parameters stay in the request, switched off, to show they exist.
       for (const query of item.request.url.query ?? []) query.disabled = true;
-      const keep = keeps[operationId];
+      const keep = keeps(operationId);
       return {
         ...item,
         name: `${operationId}: ${item.name}`,
@@ -156,7 +171,7 @@ export async function buildCollection(): Promise<PostmanCollection> {
               type: 'text/javascript',
               exec: [
                 `pm.test('${operationId} answers a documented success status', () => pm.expect([${operations[operationId].successStatuses.join(', ')}]).to.include(pm.response.code));`,
-                ...(keep ? ['if (pm.response.code < 300) {', ...keep.map((line) => `  ${line}`), '}'] : []),
+                ...(keep.length > 0 ? ['if (pm.response.code < 300) {', ...keep.map((line) => `  ${line}`), '}'] : []),
               ],
             },
           },

@@ -2,9 +2,12 @@
  * `npm run test:prism`: an independent contract check. Stoplight Prism, in proxy mode with
  * `--errors`, sits in front of the local API Gateway (embedded PostgreSQL, migrations, the Lambda
  * handler) and validates every request and response against generated/openapi.json with its own
- * validator — not ours. The flows below drive every operation through every status the spec
- * documents (success, client errors, 429 from a throttled stage, 503 with the database unreachable,
- * 500 from a failing query) and the check fails on any violation Prism reports, in any of the ways
+ * validator — not ours. It drives every operation through every status the spec documents: the
+ * flows in test/contract/prism-flows.ts (keyed by operationId) give each operation's successes and
+ * business errors; what every operation shares comes from the spec (scripts/lib/spec-requests.ts):
+ * 400/413/415 to requests made invalid, 401 to a forged token, 403 from the origin check, 405, 429
+ * from a throttled stage, 503 with the database unreachable, 500 from a failing query. The check
+ * fails on any documented (operation, status) pair nothing produced, and on any violation Prism reports, in any of the ways
  * it reports one: an `sl-violations` header, an answer Prism generated itself (a problem whose type
  * is one of Prism's error URIs) or a "Violation" line in its log. Two deliberately broken answers
  * first prove that Prism's reports are seen. Everything listens on loopback and is stopped at the end.
@@ -27,9 +30,18 @@ import { operationHandlers } from '../handlers/operation-handlers.ts';
 import { type ApiHandler, createApiHandler } from '../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../handlers/runtime/config.ts';
 import { createSecretReader } from '../handlers/runtime/secrets.ts';
+import { type Caller, freshToken, prismFlows } from '../test/contract/prism-flows.ts';
+import {
+  documentedStatuses,
+  malformedRequest,
+  oversizedRequest,
+  type SpecRequest,
+  validRequest,
+  wrongMediaTypeRequest,
+} from './lib/spec-requests.ts';
 import { freePort, migrateDatabase, type RunningPostgres, startEmbeddedPostgres } from './local/database.ts';
 import { type LocalGateway, startLocalGateway, type ThrottleSettings } from './local/gateway.ts';
-import { createLocalVerifier, idTokenClaims, issueIdToken, loadLocalKeySet, signJwt } from './local/identity.ts';
+import { createLocalVerifier, idTokenClaims, loadLocalKeySet, signJwt } from './local/identity.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const specFile = path.join(root, 'generated', 'openapi.json');
@@ -191,6 +203,12 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** A request made from the spec as a step (its method is the operation's own). */
+const asStep = ({ method: _method, ...request }: SpecRequest & { flaw?: string }): Omit<Step, 'expect'> => {
+  const { flaw: _flaw, ...step } = request;
+  return step;
+};
+
 /** Sends one step through Prism and lists every sign of a violation Prism gave. */
 async function run(prism: { strict: RunningPrism; lenient: RunningPrism }, step: Step): Promise<Outcome> {
   const via = step.malformed ? prism.lenient : prism.strict;
@@ -305,259 +323,64 @@ async function main(): Promise<number> {
     }
     log("ok   the detector recognises Prism's log of both");
 
-    // The flows.
+    // The flows particular to each operation (test/contract/prism-flows.ts).
     const outcomes: Outcome[] = [];
     const send = async (step: Step) => {
       const outcome = await run(prism, step);
       outcomes.push(outcome);
       return outcome;
     };
-    const newEmail = (label: string) => `${label}-${randomUUID().slice(0, 8)}@example.com`;
-    const register = async (label: string, groups?: string[]) => {
-      const token = issueIdToken(newEmail(label), groups ? { groups } : {}, keys);
+    const register = async (label: string, groups?: string[]): Promise<Caller> => {
+      const token = freshToken(label, groups);
       const outcome = await send({ operationId: 'registerUser', expect: 201, path: '/users', token });
       return { token, id: String(outcome.json?.id) };
     };
+    const [alice, bob, admin] = [await register('alice'), await register('bob'), await register('admin', ['admin'])];
+    const stranger = freshToken('stranger');
+    for (const operationId of Object.keys(prismFlows) as OperationId[]) {
+      await prismFlows[operationId]({
+        send: (step) => send({ ...step, operationId }),
+        call: (other, step) => send({ ...step, operationId: other }),
+        register,
+        alice,
+        bob,
+        admin,
+        stranger,
+      });
+    }
+
+    // What every operation shares, from the spec: a forged (expired) token on a secured operation
+    // (401), a throttled stage (429), the database unreachable (503), a request that bypassed
+    // CloudFront (403), a failing query (500, where documented), and requests made invalid (400, 413,
+    // 415, where documented; through the Prism that does not validate requests).
     const expired = signJwt(
       { kid: keys.kid, alg: 'RS256' },
-      idTokenClaims(newEmail('expired'), { now: new Date(Date.now() - 7_200_000), lifetimeSeconds: 3600 }),
+      idTokenClaims(`expired-${randomUUID()}@example.com`, {
+        now: new Date(Date.now() - 7_200_000),
+        lifetimeSeconds: 3600,
+      }),
       keys.privateKey,
     );
-    const { email: _email, ...withoutEmail } = idTokenClaims(newEmail('noemail'));
-    const noEmail = signJwt({ kid: keys.kid, alg: 'RS256' }, withoutEmail, keys.privateKey);
-    const stranger = issueIdToken(newEmail('stranger'), {}, keys);
-
-    const alice = await register('alice');
-    const bob = await register('bob');
-    const carol = await register('carol');
-    const admin = await register('admin', ['admin']);
-    await send({ operationId: 'registerUser', expect: 200, path: '/users', token: alice.token });
-    await send({ operationId: 'registerUser', expect: 400, path: '/users', token: noEmail });
-    await send({ operationId: 'getHealth', expect: 200, path: '/health' });
-
-    const me = await send({ operationId: 'getCurrentUser', expect: 200, path: '/users/me', token: alice.token });
-    await send({ operationId: 'getCurrentUser', expect: 403, path: '/users/me', token: stranger });
-    await send({ operationId: 'listUsers', expect: 200, path: '/users?limit=2', token: admin.token });
-    await send({ operationId: 'listUsers', expect: 403, path: '/users', token: alice.token });
-    await send({ operationId: 'getUser', expect: 200, path: `/users/${alice.id}`, token: alice.token });
-    await send({ operationId: 'getUser', expect: 404, path: `/users/${alice.id}`, token: bob.token });
-    await send({ operationId: 'getUser', expect: 403, path: `/users/${alice.id}`, token: stranger });
-    await send({
-      operationId: 'getUser',
-      expect: 304,
-      path: `/users/${alice.id}`,
-      token: alice.token,
-      headers: { 'If-None-Match': me.headers.get('etag') ?? '"1"' },
-    });
-    // `admin` is the only administrator of this fresh database: they may not give the role up.
-    await send({
-      operationId: 'updateUser',
-      expect: 409,
-      path: `/users/${admin.id}`,
-      token: admin.token,
-      body: { name: 'Admin', role: 'user' },
-    });
-    await send({ operationId: 'deleteUser', expect: 409, path: `/users/${admin.id}`, token: admin.token });
-    await send({
-      operationId: 'deleteUser',
-      expect: 412,
-      path: `/users/${carol.id}`,
-      token: carol.token,
-      headers: { 'If-Match': '"9"' },
-    });
-    const etag = me.headers.get('etag') ?? '"1"';
-    await send({
-      operationId: 'updateUser',
-      expect: 200,
-      path: `/users/${alice.id}`,
-      token: alice.token,
-      body: { name: 'Alice', phoneNumber: '+14155550100' },
-      headers: { 'If-Match': etag },
-    });
-    await send({
-      operationId: 'updateUser',
-      expect: 412,
-      path: `/users/${alice.id}`,
-      token: alice.token,
-      body: { name: 'Alice again' },
-      headers: { 'If-Match': etag },
-    });
-    await send({
-      operationId: 'updateUser',
-      expect: 403,
-      path: `/users/${alice.id}`,
-      token: alice.token,
-      body: { name: 'A', role: 'admin' },
-    });
-    await send({
-      operationId: 'updateUser',
-      expect: 404,
-      path: `/users/${alice.id}`,
-      token: bob.token,
-      body: { name: 'B' },
-    });
-    await send({ operationId: 'deleteUser', expect: 404, path: `/users/${alice.id}`, token: bob.token });
-    await send({ operationId: 'deleteUser', expect: 403, path: `/users/${alice.id}`, token: stranger });
-    await send({ operationId: 'deleteUser', expect: 204, path: `/users/${carol.id}`, token: carol.token });
-
-    const key = randomUUID();
-    const created = await send({
-      operationId: 'createTask',
-      expect: 201,
-      path: '/tasks',
-      token: alice.token,
-      body: { title: 'Checked by Prism', priority: 'high', dueDate: '2026-12-15' },
-      headers: { 'Idempotency-Key': key },
-    });
-    await send({
-      operationId: 'createTask',
-      expect: 422,
-      path: '/tasks',
-      token: alice.token,
-      body: { title: 'Other' },
-      headers: { 'Idempotency-Key': key },
-    });
-    await send({ operationId: 'createTask', expect: 403, path: '/tasks', token: stranger, body: { title: 'No' } });
-    const taskId = String(created.json?.id);
-    const taskEtag = created.headers.get('etag') ?? '"1"';
-    await send({ operationId: 'listTasks', expect: 200, path: '/tasks?status=todo&limit=5', token: alice.token });
-    await send({ operationId: 'listTasks', expect: 200, path: `/tasks?ownerId=${alice.id}`, token: admin.token });
-    await send({ operationId: 'listTasks', expect: 403, path: `/tasks?ownerId=${alice.id}`, token: bob.token });
-    await send({ operationId: 'getTask', expect: 200, path: `/tasks/${taskId}`, token: alice.token });
-    await send({ operationId: 'getTask', expect: 404, path: `/tasks/${taskId}`, token: bob.token });
-    await send({ operationId: 'getTask', expect: 403, path: `/tasks/${taskId}`, token: stranger });
-    await send({
-      operationId: 'getTask',
-      expect: 304,
-      path: `/tasks/${taskId}`,
-      token: alice.token,
-      headers: { 'If-None-Match': taskEtag },
-    });
-    await send({
-      operationId: 'updateTask',
-      expect: 200,
-      path: `/tasks/${taskId}`,
-      token: alice.token,
-      body: { status: 'in_progress', dueDate: null },
-      headers: { 'If-Match': taskEtag },
-    });
-    await send({
-      operationId: 'updateTask',
-      expect: 412,
-      path: `/tasks/${taskId}`,
-      token: alice.token,
-      body: { status: 'done' },
-      headers: { 'If-Match': taskEtag },
-    });
-    await send({
-      operationId: 'updateTask',
-      expect: 404,
-      path: `/tasks/${taskId}`,
-      token: bob.token,
-      body: { status: 'done' },
-    });
-    await send({
-      operationId: 'updateTask',
-      expect: 403,
-      path: `/tasks/${taskId}`,
-      token: stranger,
-      body: { status: 'done' },
-    });
-    await send({ operationId: 'deleteTask', expect: 404, path: `/tasks/${taskId}`, token: bob.token });
-    await send({ operationId: 'deleteTask', expect: 403, path: `/tasks/${taskId}`, token: stranger });
-    await send({
-      operationId: 'deleteTask',
-      expect: 412,
-      path: `/tasks/${taskId}`,
-      token: alice.token,
-      headers: { 'If-Match': taskEtag },
-    });
-    await send({ operationId: 'deleteTask', expect: 204, path: `/tasks/${taskId}`, token: alice.token });
-
-    // Malformed on purpose (through the Prism that does not validate requests).
-    const huge = 'x'.repeat(70_000);
-    const malformed: Step[] = [
-      { operationId: 'listUsers', expect: 400, path: '/users?limit=0', token: admin.token },
-      { operationId: 'getUser', expect: 400, path: '/users/42', token: alice.token },
-      {
-        operationId: 'updateUser',
-        expect: 400,
-        path: `/users/${alice.id}`,
-        token: alice.token,
-        body: { name: 'A', admin: true },
-      },
-      { operationId: 'updateUser', expect: 413, path: `/users/${alice.id}`, token: alice.token, body: { name: huge } },
-      {
-        operationId: 'updateUser',
-        expect: 415,
-        path: `/users/${alice.id}`,
-        token: alice.token,
-        rawBody: 'name=A',
-        headers: { 'Content-Type': 'text/plain' },
-      },
-      { operationId: 'deleteUser', expect: 400, path: '/users/not-a-uuid', token: alice.token },
-      { operationId: 'listTasks', expect: 400, path: '/tasks?status=later', token: alice.token },
-      { operationId: 'createTask', expect: 400, path: '/tasks', token: alice.token, body: { title: '' } },
-      {
-        operationId: 'createTask',
-        expect: 413,
-        path: '/tasks',
-        token: alice.token,
-        body: { title: 'x', description: huge },
-      },
-      {
-        operationId: 'createTask',
-        expect: 415,
-        path: '/tasks',
-        token: alice.token,
-        rawBody: 'title',
-        headers: { 'Content-Type': 'text/plain' },
-      },
-      { operationId: 'getTask', expect: 400, path: '/tasks/42', token: alice.token },
-      { operationId: 'updateTask', expect: 400, path: `/tasks/${randomUUID()}`, token: alice.token, body: {} },
-      {
-        operationId: 'updateTask',
-        expect: 413,
-        path: `/tasks/${randomUUID()}`,
-        token: alice.token,
-        body: { description: huge },
-      },
-      {
-        operationId: 'updateTask',
-        expect: 415,
-        path: `/tasks/${randomUUID()}`,
-        token: alice.token,
-        rawBody: '<task/>',
-        headers: { 'Content-Type': 'application/xml' },
-      },
-      { operationId: 'deleteTask', expect: 400, path: '/tasks/%27%20OR%201%3D1', token: alice.token },
-    ];
-    for (const step of malformed) await send({ ...step, malformed: true });
-
-    // Every secured operation: a forged token (401); every operation: a throttled stage (429), the
-    // database unreachable (503), a request that bypassed CloudFront (403) and a failing query
-    // (500, except getHealth, which documents none).
-    const wellFormed: Record<OperationId, Omit<Step, 'expect'>> = {
-      getHealth: { operationId: 'getHealth', path: '/health' },
-      registerUser: { operationId: 'registerUser', path: '/users' },
-      getCurrentUser: { operationId: 'getCurrentUser', path: '/users/me' },
-      listUsers: { operationId: 'listUsers', path: '/users' },
-      getUser: { operationId: 'getUser', path: `/users/${alice.id}` },
-      updateUser: { operationId: 'updateUser', path: `/users/${alice.id}`, body: { name: 'Alice' } },
-      deleteUser: { operationId: 'deleteUser', path: `/users/${alice.id}` },
-      listTasks: { operationId: 'listTasks', path: '/tasks' },
-      createTask: { operationId: 'createTask', path: '/tasks', body: { title: 'Never' } },
-      getTask: { operationId: 'getTask', path: `/tasks/${randomUUID()}` },
-      updateTask: { operationId: 'updateTask', path: `/tasks/${randomUUID()}`, body: { status: 'done' } },
-      deleteTask: { operationId: 'deleteTask', path: `/tasks/${randomUUID()}` },
-    };
-    for (const [operationId, step] of Object.entries(wellFormed) as Array<[OperationId, Omit<Step, 'expect'>]>) {
-      const token = operations[operationId].secured ? alice.token : undefined;
-      if (operations[operationId].secured) await send({ ...step, expect: 401, token: expired });
-      await send({ ...step, expect: 429, token, upstream: 'throttled' });
-      await send({ ...step, expect: 503, token, upstream: 'outage' });
-      await send({ ...step, expect: 403, token, upstream: 'edge' });
-      if (operationId !== 'getHealth') await send({ ...step, expect: 500, token, upstream: 'broken' });
+    for (const operationId of Object.keys(operations) as OperationId[]) {
+      const { secured } = operations[operationId];
+      const token = secured ? alice.token : undefined;
+      const documented = documentedStatuses(operationId);
+      const valid = asStep(validRequest(operationId));
+      if (secured) await send({ ...valid, expect: 401, token: expired });
+      await send({ ...valid, expect: 429, token, upstream: 'throttled' });
+      await send({ ...valid, expect: 503, token, upstream: 'outage' });
+      await send({ ...valid, expect: 403, token, upstream: 'edge' });
+      if (documented.includes(500)) await send({ ...valid, expect: 500, token, upstream: 'broken' });
+      const invalid: Array<[number, SpecRequest | undefined]> = [
+        [400, malformedRequest(operationId)],
+        [413, oversizedRequest(operationId)],
+        [415, wrongMediaTypeRequest(operationId)],
+      ];
+      for (const [status, request] of invalid) {
+        if (request && documented.includes(status)) {
+          await send({ ...asStep(request), expect: status, token, malformed: true });
+        }
+      }
     }
 
     // 405 with Allow: each documented path called with a method it does not document.

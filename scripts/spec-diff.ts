@@ -6,6 +6,7 @@
  *
  * Default base: the merge base with main when HEAD is not on main; on main itself (CI's clone holds
  * main only) the previous commit; without main, the last tag. With nothing to compare it passes.
+ * It works on the git checkout it is run in (npm runs it at the project's root).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,15 +15,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleSpecAt, compareSpecs, formatSpecDiff } from './lib/spec-diff.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function git(args: string[]): string | undefined {
+function gitIn(cwd: string, args: string[]): string | undefined {
   try {
-    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return undefined;
   }
 }
+
+/** The checkout run in; outside any git repository, the one holding this script. */
+const root =
+  gitIn(process.cwd(), ['rev-parse', '--show-toplevel']) ??
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const git = (args: string[]) => gitIn(root, args);
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(name);

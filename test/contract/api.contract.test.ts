@@ -12,6 +12,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type OperationId, operations } from '../../generated/operations.ts';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { createSecretReader } from '../../handlers/runtime/secrets.ts';
+import {
+  documentedStatuses,
+  malformedRequest,
+  oversizedRequest,
+  type SpecRequest,
+  validRequest,
+  wrongMediaTypeRequest,
+} from '../../scripts/lib/spec-requests.ts';
 import { type LocalGateway, startLocalGateway } from '../../scripts/local/gateway.ts';
 import {
   createLocalVerifier,
@@ -23,6 +31,7 @@ import {
 import { createContract, type ObservedResponse } from '../support/contract.ts';
 import { freshDatabase } from '../support/database.ts';
 import { buildTask, createTestHandler, type TaskCreate, uniqueEmail } from '../support/factories.ts';
+import { operationIds } from '../support/operations.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const contract = createContract();
@@ -596,40 +605,60 @@ describe('deleteTask', () => {
   });
 });
 
-/**
- * A request each operation accepts, for the sweeps below (ids need not exist). Keyed by
- * OperationId, so tsc names an operation the spec gains and this map lacks.
- */
-function validRequests(
-  token: string,
-): Array<{ operationId: OperationId; method: string; route: string } & RequestOptions> {
-  const id = randomUUID();
-  const requests: { [Op in OperationId]: { route: string } & RequestOptions } = {
-    getHealth: { route: '/health' },
-    registerUser: { route: '/users', token },
-    getCurrentUser: { route: '/users/me', token },
-    listUsers: { route: '/users', token },
-    getUser: { route: `/users/${id}`, token },
-    updateUser: { route: `/users/${id}`, token, body: { name: 'N' } },
-    deleteUser: { route: `/users/${id}`, token },
-    listTasks: { route: '/tasks', token },
-    createTask: { route: '/tasks', token, body: buildTask() },
-    getTask: { route: `/tasks/${id}`, token },
-    updateTask: { route: `/tasks/${id}`, token, body: { status: 'done' } },
-    deleteTask: { route: `/tasks/${id}`, token },
-  };
-  return (Object.keys(requests) as OperationId[]).map((operationId) => ({
-    operationId,
-    method: operations[operationId].method,
-    ...requests[operationId],
-  }));
+/** A spec-made request as the sweeps below send it: with `token` where the operation is secured. */
+function sweepRequest(request: SpecRequest | undefined, token: string) {
+  if (!request) return [];
+  const { operationId, method, path: route, body, rawBody, headers } = request;
+  return [
+    {
+      operationId,
+      method,
+      route,
+      ...(operations[operationId].secured ? { token } : {}),
+      ...(body === undefined ? {} : { body }),
+      ...(rawBody === undefined ? {} : { rawBody }),
+      ...(headers ? { headers } : {}),
+    },
+  ];
 }
 
+/** A request each operation accepts, made from the spec (ids need not exist), for the sweeps below. */
+const validRequests = (token: string) =>
+  operationIds.flatMap((operationId) => sweepRequest(validRequest(operationId), token));
+
+/** Where the operation documents `status`, a request made from the spec to produce it. */
+const invalidRequests = (status: number, make: (operationId: OperationId) => SpecRequest | undefined, token: string) =>
+  operationIds
+    .filter((operationId) => documentedStatuses(operationId).includes(status))
+    .flatMap((operationId) => sweepRequest(make(operationId), token));
+
 describe('every operation', () => {
-  it('has a valid request in the sweeps below', () => {
-    const swept = validRequests('t').map((request) => request.operationId);
-    expect(swept.sort()).toEqual([...contract.operations.keys()].sort());
+  it('answers 401 with API Gateway’s own body when a secured operation gets no token', async () => {
+    for (const { operationId, method, route, token: _token, ...options } of validRequests('')) {
+      if (!operations[operationId].secured) continue;
+      const response = await call(api, operationId, method, route, options);
+      expect(response.status, operationId).toBe(401);
+      expect(response.json, operationId).toEqual({ message: 'Unauthorized' });
+    }
   });
+
+  it.each([
+    [400, malformedRequest],
+    [413, oversizedRequest],
+    [415, wrongMediaTypeRequest],
+  ] as const)(
+    'answers %i problem+json to the spec-made request that earns it, where documented',
+    async (status, make) => {
+      const { token } = await registered('sweeper');
+      const requests = invalidRequests(status, make, token);
+      for (const { operationId, method, route, ...options } of requests) {
+        const response = await call(api, operationId, method, route, options);
+        expect(response.status, `${operationId} ${method} ${route}`).toBe(status);
+        expect(response.headers.get('content-type'), operationId).toBe('application/problem+json');
+      }
+      expect(requests.length).toBeGreaterThan(0);
+    },
+  );
 
   it('answers 429 problem+json with Retry-After when the stage is throttled', async () => {
     const throttled = await gatewayFor({ throttled: true });

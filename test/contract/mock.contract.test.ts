@@ -5,9 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operations, type ParameterCheck } from '../../generated/operations.ts';
+import { type OperationId, operations, type ParameterCheck } from '../../generated/operations.ts';
+import { validRequest } from '../../scripts/lib/spec-requests.ts';
 import { type MockServer, startMockServer } from '../../scripts/mock.ts';
 import { createContract } from '../support/contract.ts';
+import { operationIds } from '../support/operations.ts';
 
 const contract = createContract();
 let mock: MockServer;
@@ -20,32 +22,24 @@ afterAll(async () => {
   await mock.close();
 });
 
-/** A valid request for each operation, from the spec's request examples where it has them. */
-function validRequest(operationId: keyof typeof operations): RequestInit & { path: string } {
-  const { method, path, hasBody, parameters } = operations[operationId];
-  const documented = (parameters as readonly ParameterCheck[]).map((parameter) => parameter.name);
+/** A valid request for each operation, made from the spec (its body is the spec's first named example). */
+function mockRequest(operationId: OperationId): RequestInit & { path: string } {
+  const documented = (operations[operationId].parameters as readonly ParameterCheck[]).map(
+    (parameter) => parameter.name,
+  );
+  const { method, path, body } = validRequest(operationId);
   const headers: Record<string, string> = { Authorization: 'Bearer any-token', Origin: 'http://spa.test' };
   if (documented.includes('If-Match')) headers['If-Match'] = '"1"';
   if (documented.includes('Idempotency-Key')) headers['Idempotency-Key'] = randomUUID();
-  const bodies: Record<string, unknown> = {
-    createTask: { title: 'Mocked' },
-    updateTask: { status: 'done' },
-    updateUser: { name: 'Mocked' },
-  };
-  if (hasBody) headers['Content-Type'] = 'application/json';
-  return {
-    path: path.replace(/\{[^}]+\}/g, randomUUID()),
-    method,
-    headers,
-    ...(hasBody ? { body: JSON.stringify(bodies[operationId]) } : {}),
-  };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return { path, method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
 }
 
 describe('npm run mock', () => {
   it('serves every operation of the spec from its examples, as documented', async () => {
-    for (const operationId of Object.keys(operations) as Array<keyof typeof operations>) {
+    for (const operationId of operationIds) {
       // Arrange
-      const { path, ...init } = validRequest(operationId);
+      const { path, ...init } = mockRequest(operationId);
 
       // Act
       const response = await fetch(`${mock.url}${path}`, init);
@@ -62,7 +56,7 @@ describe('npm run mock', () => {
 
   it('validates requests: a body off the schema is a 400 problem, a missing token a 401', async () => {
     // Arrange
-    const { path, ...init } = validRequest('createTask');
+    const { path, ...init } = mockRequest('createTask');
 
     // Act
     const invalid = await fetch(`${mock.url}${path}`, { ...init, body: JSON.stringify({ title: '', colour: 'red' }) });

@@ -1,11 +1,11 @@
 /**
  * `npm start`'s local database: its data survives a restart in one data folder the banner names
- * (as root too, below a 0700 folder), fixed ports that are checked and named when taken,
- * `npm run db:reset`, the minimal `npm run db:psql` shell and the preflight before `npm ci`.
- * Every run uses free ports and a temporary data folder, never the defaults.
+ * (as root, below a 0700 folder, and as a normal user), fixed ports that are checked and named when
+ * taken, `npm run db:reset`, `npm run db:psql` (the system's psql and the minimal shell) and the
+ * preflight before `npm ci`. Every run uses free ports and a temporary data folder, never the defaults.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,8 +27,20 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function run(script: string, env: Record<string, string>): Started {
-  const child = spawn(tsx, [script], { cwd: root, env: { ...parentEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+/** Who runs a script, and in which checkout (by default this one, as the test's own user). */
+interface RunAs {
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+}
+
+function run(script: string, env: Record<string, string>, as: RunAs = {}): Started {
+  const child = spawn(tsx, [script], {
+    cwd: as.cwd ?? root,
+    env: { ...parentEnv, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(as.uid === undefined ? {} : { uid: as.uid, gid: as.gid }),
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
@@ -40,8 +52,8 @@ function run(script: string, env: Record<string, string>): Started {
   return { child, output: () => output, exited };
 }
 
-async function startApi(env: Record<string, string>): Promise<Started> {
-  const started = run('scripts/start.ts', env);
+async function startApi(env: Record<string, string>, as: RunAs = {}): Promise<Started> {
+  const started = run('scripts/start.ts', env, as);
   const deadline = Date.now() + 90_000;
   while (!started.output().includes('Taskboard API is running')) {
     if (started.child.exitCode !== null || Date.now() > deadline) {
@@ -67,6 +79,33 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   }
 }
 
+const hasPsql = spawnSync('psql', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * A normal user's checkout: a copy of the project (node_modules linked) that the user owns, so its
+ * .local/ (data folder, signing keys) and docs/ are theirs. As root that user is `nobody`, whom
+ * PostgreSQL runs as directly; otherwise it is the user running the tests.
+ */
+function normalUsersCheckout(): { cwd: string; uid?: number; gid?: number } {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'taskboard-user-'));
+  for (const entry of ['package.json', 'tsconfig.json', 'scripts', 'handlers', 'generated', 'migrations', 'docs']) {
+    try {
+      cpSync(path.join(root, entry), path.join(cwd, entry), { recursive: true, preserveTimestamps: true });
+    } catch (error) {
+      if (entry !== 'docs') throw error; // npm start builds missing docs
+    }
+  }
+  symlinkSync(path.join(root, 'node_modules'), path.join(cwd, 'node_modules'));
+  if (process.getuid?.() !== 0) return { cwd };
+  const [uid, gid] = [65534, 65534];
+  execFileSync('chown', ['-R', `${uid}:${gid}`, cwd]);
+  const reach = spawnSync(tsx, ['--version'], { cwd, uid, gid, encoding: 'utf8' });
+  if (reach.status !== 0) {
+    throw new Error(`nobody cannot run ${tsx} (check out the project where others may read it): ${reach.stderr}`);
+  }
+  return { cwd, uid, gid };
+}
+
 function occupy(port: number): Promise<Server> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -85,6 +124,7 @@ describe('npm start: the local database', () => {
     const first = await startApi(env);
     expect(first.output()).toContain(url);
     expect(first.output()).toContain(`data in ${dataDir}`);
+    expect(await query(url, 'SHOW data_directory')).toEqual([{ data_directory: dataDir }]);
     await query(url, "CREATE TABLE survivor (note text); INSERT INTO survivor VALUES ('kept')");
     await stopApi(first);
 
@@ -104,6 +144,27 @@ describe('npm start: the local database', () => {
       expect(shell.stdout).toContain('shell_note');
       expect(shell.stdout).toContain('kept');
 
+      // Without DB_SHELL: the system's psql, fed on stdin. CI installs it (.ci/run), so there it must be present.
+      if (!hasPsql && process.env.CI === 'true') {
+        throw new Error(
+          'psql is not installed, so db:psql cannot be checked with it: apt-get install postgresql-client',
+        );
+      }
+      const psql = spawnSync(tsx, ['scripts/db-psql.ts'], {
+        cwd: root,
+        env: { ...parentEnv, ...env, PSQLRC: '/dev/null' },
+        input: 'SELECT note AS psql_note FROM survivor;\n',
+        encoding: 'utf8',
+      });
+      expect(psql.status, psql.stderr).toBe(0);
+      if (hasPsql) {
+        expect(psql.stdout).toMatch(/psql_note *\n-+\n kept *\n\(1 row\)/);
+      } else {
+        console.warn('db:psql checked without the system psql (not installed): only its fallback ran.');
+        expect(psql.stderr).toContain('apt-get install postgresql-client');
+        expect(psql.stdout).toContain('kept');
+      }
+
       const signingKeys = readFileSync(defaultKeyFile, 'utf8');
       const reset = spawnSync(tsx, ['scripts/db-reset.ts'], {
         cwd: root,
@@ -117,6 +178,40 @@ describe('npm start: the local database', () => {
       expect(readFileSync(defaultKeyFile, 'utf8')).toBe(signingKeys);
     } finally {
       await stopApi(second);
+    }
+  }, 240_000);
+
+  it('as a normal user, keeps its data across restarts in the default folder the banner names', async () => {
+    // Arrange: the user's own checkout, with no LOCAL_DATA_DIR: the data goes to its .local/postgres.
+    const as = normalUsersCheckout();
+    const dataDir = path.join(as.cwd, '.local', 'postgres');
+    const env = { PORT: String(await freePort()), DB_PORT: String(await freePort()), HOME: as.cwd };
+    const url = `postgres://postgres:taskboard-local@127.0.0.1:${env.DB_PORT}/taskboard`;
+    try {
+      // Act
+      const first = await startApi(env, as);
+      await query(url, "CREATE TABLE survivor (note text); INSERT INTO survivor VALUES ('kept')");
+      await stopApi(first);
+      const second = await startApi(env, as);
+      let survivors: Array<{ note: string }>;
+      let running: Array<{ data_directory: string }>;
+      try {
+        survivors = await query(url, 'SELECT note FROM survivor');
+        running = await query(url, 'SHOW data_directory');
+      } finally {
+        await stopApi(second);
+      }
+
+      // Assert
+      for (const started of [first, second]) {
+        expect(started.output()).toContain('data in .local/postgres,');
+        expect(started.output()).not.toMatch(/not reachable|keeping the data in/);
+      }
+      expect(survivors).toEqual([{ note: 'kept' }]);
+      expect(running).toEqual([{ data_directory: dataDir }]);
+      if (as.uid !== undefined) expect(statSync(path.join(dataDir, 'PG_VERSION')).uid).toBe(as.uid);
+    } finally {
+      rmSync(as.cwd, { recursive: true, force: true });
     }
   }, 240_000);
 

@@ -1,12 +1,15 @@
 /**
  * One round trip per operation: what the pool sends for each operation, counted at the pool (the
  * count is deterministic; a timing would not be). No BEGIN or COMMIT anywhere: every operation is one
- * statement, caller resolution included.
+ * statement, caller resolution included. Every operation sends its spec-made request on the caller's
+ * own resources (so a new operation is counted with no edit), after the particular cases below.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OperationId } from '../../generated/operations.ts';
-import { actingAs, buildTask, createTestHandler, type EventOptions, uniqueEmail } from '../support/factories.ts';
+import { createOneOfEach, type PathValues, validRequest } from '../../scripts/lib/spec-requests.ts';
+import { actingAs, createTestHandler, type EventOptions, uniqueEmail } from '../support/factories.ts';
+import { operationIds } from '../support/operations.ts';
 
 const statements: string[] = [];
 const handler = createTestHandler({ onStatement: (text) => statements.push(text) });
@@ -16,44 +19,36 @@ afterAll(() => handler.close());
 /** A request; `as` sends it as a caller who has not registered yet, or as a registered administrator. */
 type Call = Omit<EventOptions, 'claims'> & { as?: 'newcomer' | 'admin' };
 
-/** The request each case sends, given a fresh registered user with one task (and an admin). */
-interface Arranged {
-  userId: string;
-  taskId: string;
-  etag: string;
-}
+/** The caller's resources, one of each the spec's paths name (`userId`, `taskId`, …). */
+type Owned = PathValues;
 
-/** Every operation with the cases to count; typed by OperationId, so a new operation must be named here. */
-const cases = {
-  getHealth: [['', () => ({ method: 'GET', path: '/health' })]],
+/** The spec-made request (validRequest) on the caller's own resources: every operation gets it, last. */
+const specMade =
+  (operationId: OperationId) =>
+  (owned: Owned): Call => {
+    const { method, path, body, headers } = validRequest(operationId, owned);
+    return { method, path, ...(body === undefined ? {} : { body }), ...(headers ? { headers } : {}) };
+  };
+
+/** Particular cases beyond the spec-made one, by operation. */
+const particularCases: { [Op in OperationId]?: Array<[string, (owned: Owned) => Call]> } = {
   registerUser: [
     ['a new user', () => ({ method: 'POST', path: '/users', as: 'newcomer' })],
-    ['an existing user', () => ({ method: 'POST', path: '/users' })],
     [
       'with an Idempotency-Key',
       () => ({ method: 'POST', path: '/users', headers: { 'Idempotency-Key': randomUUID() } }),
     ],
   ],
-  getCurrentUser: [['', () => ({ method: 'GET', path: '/users/me' })]],
-  listUsers: [
-    ['an administrator', () => ({ method: 'GET', path: '/users', as: 'admin' })],
-    ['a user (403)', () => ({ method: 'GET', path: '/users' })],
-  ],
-  getUser: [
-    ['self', (a) => ({ method: 'GET', path: `/users/${a.userId}` })],
-    ['another user', () => ({ method: 'GET', path: `/users/${randomUUID()}` })],
-  ],
+  listUsers: [['an administrator', () => ({ method: 'GET', path: '/users', as: 'admin' })]],
+  getUser: [['another user', () => ({ method: 'GET', path: `/users/${randomUUID()}` })]],
   updateUser: [
-    ['', (a) => ({ method: 'PUT', path: `/users/${a.userId}`, body: { name: 'Renamed' } })],
     [
       'stale (412)',
-      (a) => ({ method: 'PUT', path: `/users/${a.userId}`, body: { name: 'X' }, headers: { 'If-Match': '"9"' } }),
+      (o) => ({ method: 'PUT', path: `/users/${o.userId}`, body: { name: 'X' }, headers: { 'If-Match': '"9"' } }),
     ],
   ],
   deleteUser: [['another user (404)', () => ({ method: 'DELETE', path: `/users/${randomUUID()}` })]],
-  listTasks: [['', () => ({ method: 'GET', path: '/tasks' })]],
   createTask: [
-    ['', () => ({ method: 'POST', path: '/tasks', body: buildTask() })],
     [
       'with an Idempotency-Key',
       () => ({ method: 'POST', path: '/tasks', body: { title: 'Keyed' }, headers: { 'Idempotency-Key': 'k-1' } }),
@@ -64,42 +59,41 @@ const cases = {
     ],
   ],
   getTask: [
-    ['', (a) => ({ method: 'GET', path: `/tasks/${a.taskId}` })],
-    [
-      'not modified (304)',
-      (a) => ({ method: 'GET', path: `/tasks/${a.taskId}`, headers: { 'If-None-Match': a.etag } }),
-    ],
+    ['not modified (304)', (o) => ({ method: 'GET', path: `/tasks/${o.taskId}`, headers: { 'If-None-Match': '"1"' } })],
   ],
   updateTask: [
-    ['', (a) => ({ method: 'PATCH', path: `/tasks/${a.taskId}`, body: { status: 'done' } })],
     [
       'stale (412)',
-      (a) => ({
+      (o) => ({
         method: 'PATCH',
-        path: `/tasks/${a.taskId}`,
+        path: `/tasks/${o.taskId}`,
         body: { status: 'done' },
         headers: { 'If-Match': '"99"' },
       }),
     ],
   ],
-  deleteTask: [['', (a) => ({ method: 'DELETE', path: `/tasks/${a.taskId}` })]],
-} satisfies { [Op in OperationId]: Array<[string, (arranged: Arranged) => Call]> };
+};
 
 const admin = actingAs(handler, uniqueEmail('counted-admin'), { groups: ['admin'] });
 
-describe.each(Object.entries(cases))('%s', (_operationId, operationCases) => {
+describe.each(operationIds)('%s', (operationId) => {
   const caller = actingAs(handler, uniqueEmail('counted'));
-  let arranged: Arranged | undefined;
+  let owned: Owned | undefined;
+  const cases: Array<[string, (owned: Owned) => Call]> = [
+    ...(particularCases[operationId] ?? []),
+    ['the spec-made request', specMade(operationId)],
+  ];
 
-  it.each(operationCases)('%s: sends one statement and no transaction', async (_case, request) => {
-    // Arrange: the caller is registered (through the API) and owns one task.
-    if (!arranged) {
-      const registered = await caller.call<{ id: string }>('POST', '/users');
-      const task = await caller.call<{ id: string }>('POST', '/tasks', { body: buildTask() });
-      arranged = { userId: registered.body.id, taskId: task.body.id, etag: task.headers.etag ?? '' };
+  it.each(cases)('%s: sends one statement and no transaction', async (_case, request) => {
+    // Arrange: the caller is registered (through the API) and owns one of each resource.
+    if (!owned) {
+      owned = await createOneOfEach(async ({ method, path, body }) => {
+        const created = await caller.call(method, path, { body });
+        return { status: created.status, json: created.body };
+      });
       await admin.call('POST', '/users');
     }
-    const { method, path, as, ...rest } = request(arranged) as Call;
+    const { method, path, as, ...rest } = request(owned);
     const sender = as === 'newcomer' ? actingAs(handler, uniqueEmail('newcomer')) : as === 'admin' ? admin : caller;
     statements.length = 0;
 

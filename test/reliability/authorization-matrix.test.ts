@@ -1,14 +1,16 @@
 /**
  * Authorization matrix: every operation × {anonymous, owner, other user, admin}, over HTTP through
  * the local API Gateway. The table below is the expected status of each cell; each cell runs in a
- * fresh world (an owner with a task, another user, an administrator). A cell passes only if the
- * status matches, the response is valid against the spec, the owner's rows changed exactly when
+ * fresh world (an owner with a task and one of everything else the spec's paths name, another user,
+ * an administrator). A cell without a request sends the spec-made one (validRequest) on the
+ * owner's resources. A cell passes only if the status matches, the response is valid against the spec, the owner's rows changed exactly when
  * the cell is a successful write of them, and nothing the owner owns leaks into another user's answer.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OperationId, operations } from '../../generated/operations.ts';
+import { createOneOfEach, validRequest } from '../../scripts/lib/spec-requests.ts';
 import { createContract } from '../support/contract.ts';
 import type { CoversEveryOperation } from '../support/operations.ts';
 import { closeServedSuite, createTask, ownedRows, registerUser, type ServedApi, serveSuite } from './support/api.ts';
@@ -26,7 +28,8 @@ interface Cell {
   operationId: OperationId;
   /** What the request is aimed at. */
   target: string;
-  request: (world: World) => { path: string; body?: unknown };
+  /** The request; by default the spec-made one (validRequest) on the owner's resources. */
+  request?: (world: World) => { path: string; body?: unknown };
   expected: Record<Actor, number>;
   /** Actors whose successful call writes the owner's rows (their profile, tasks or keys). */
   writesOwnerRows?: Actor[];
@@ -169,8 +172,12 @@ describe.each([...new Set(matrix.map((cell) => cell.operationId))])('%s', (opera
     ]);
     const secretTitle = `Owner's secret ${randomUUID()}`;
     const task = await createTask(api.client, owner.token, { title: secretTitle });
+    const owned = await createOneOfEach(
+      (made) => api.client.send(jsonRequest(made.method, made.path, { body: made.body, token: owner.token })),
+      { userId: owner.id, taskId: task.id },
+    );
     const token = { anonymous: undefined, owner: owner.token, 'other user': other.token, admin: admin.token }[actor];
-    const { path, body } = request({ ownerId: owner.id, taskId: task.id });
+    const { path, body } = request ? request({ ownerId: owner.id, taskId: task.id }) : validRequest(operationId, owned);
     const before = await ownedRows(db, [owner]);
 
     // Act

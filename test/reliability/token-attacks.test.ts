@@ -10,13 +10,13 @@ import { createHmac, createPublicKey, generateKeyPairSync, randomUUID } from 'no
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../generated/operations.ts';
+import { createOneOfEach, validRequest } from '../../scripts/lib/spec-requests.ts';
 import { idTokenClaims, localIssuer, localPool, signJwt } from '../../scripts/local/identity.ts';
 import { createContract } from '../support/contract.ts';
 import { createProxyEvent, createTestHandler, parseResult, uniqueEmail } from '../support/factories.ts';
-import { type SecuredOperationId, securedOperationIds } from '../support/operations.ts';
+import { securedOperationIds } from '../support/operations.ts';
 import {
   closeServedSuite,
-  createTask,
   keys,
   ownedRows,
   registerUser,
@@ -100,23 +100,6 @@ const attacks: Record<string, (email: string) => Array<string | undefined>> = {
   ],
 };
 
-/** A request each secured operation would execute for its caller (an administrator acting on their own rows). */
-const requestFor: {
-  [Op in SecuredOperationId]: (ids: { userId: string; taskId: string }) => { path: string; body?: unknown };
-} = {
-  registerUser: () => ({ path: '/users' }),
-  getCurrentUser: () => ({ path: '/users/me' }),
-  listUsers: () => ({ path: '/users' }),
-  getUser: ({ userId }) => ({ path: `/users/${userId}` }),
-  updateUser: ({ userId }) => ({ path: `/users/${userId}`, body: { name: 'Renamed by an attacker' } }),
-  deleteUser: ({ userId }) => ({ path: `/users/${userId}` }),
-  listTasks: () => ({ path: '/tasks' }),
-  createTask: () => ({ path: '/tasks', body: { title: 'Planted by an attacker' } }),
-  getTask: ({ taskId }) => ({ path: `/tasks/${taskId}` }),
-  updateTask: ({ taskId }) => ({ path: `/tasks/${taskId}`, body: { title: 'Changed by an attacker' } }),
-  deleteTask: ({ taskId }) => ({ path: `/tasks/${taskId}` }),
-};
-
 let api: ServedApi;
 let db: pg.Pool;
 
@@ -126,25 +109,18 @@ beforeAll(async () => {
 
 afterAll(() => closeServedSuite({ api, db }));
 
-describe('every secured operation', () => {
-  it('is covered by a request below', () => {
-    expect(Object.keys(requestFor).sort()).toEqual([...securedOperations].sort());
-  });
-});
-
 describe.each(securedOperations)('%s', (operationId) => {
   it.each(Object.keys(attacks))('answers 401 to %s, invokes no function and changes no row', async (attack) => {
-    // Arrange: an administrator with a task (so every operation would succeed for them), and a
-    // not-yet-registered newcomer whose registration the registerUser attacks attempt.
+    // Arrange: an administrator with one of everything the spec's paths name (so the spec-made
+    // request would succeed for them), and a not-yet-registered newcomer whose registration the
+    // registerUser attacks attempt.
     const victim = await registerUser(api.client, 'victim', ['admin']);
-    const task = await createTask(api.client, victim.token);
+    const owned = await createOneOfEach((request) =>
+      api.client.send(jsonRequest(request.method, request.path, { body: request.body, token: victim.token })),
+    );
     const newcomer = uniqueEmail('newcomer');
     const email = operationId === 'registerUser' ? newcomer : victim.email;
-    const { method } = operations[operationId];
-    const { path, body } = requestFor[operationId]({
-      userId: victim.id,
-      taskId: task.id,
-    });
+    const { method, path, body } = validRequest(operationId, owned);
     const rowsBefore = await ownedRows(db, [victim]);
     const invocationsBefore = api.invocations();
 
@@ -177,11 +153,7 @@ describe.each(securedOperations)('%s', (operationId) => {
   it('is answered 401 problem+json by the function itself when it is reached without verified claims', async () => {
     // Arrange
     const handler = createTestHandler();
-    const { method } = operations[operationId];
-    const { path, body } = requestFor[operationId]({
-      userId: randomUUID(),
-      taskId: randomUUID(),
-    });
+    const { method, path, body } = validRequest(operationId);
 
     // Act
     const withoutClaims = await handler(createProxyEvent({ method, path, body }));

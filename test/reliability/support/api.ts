@@ -94,23 +94,65 @@ export async function createTask(
   return { id: response.json.id, etag: response.headers.get('etag') ?? '', body: response.json };
 }
 
+interface ForeignKey {
+  child: string;
+  childColumn: string;
+  parent: string;
+  parentColumn: string;
+}
+
+/** The single-column foreign keys of the public schema: what each table's rows hang from. */
+async function foreignKeys(db: pg.Pool | pg.Client): Promise<ForeignKey[]> {
+  const { rows } = await db.query<ForeignKey>(
+    `SELECT c.conrelid::regclass::text AS child, a.attname AS "childColumn",
+            c.confrelid::regclass::text AS parent, p.attname AS "parentColumn"
+     FROM pg_constraint c
+     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+     JOIN pg_attribute p ON p.attrelid = c.confrelid AND p.attnum = c.confkey[1]
+     WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace AND cardinality(c.conkey) = 1`,
+  );
+  return rows;
+}
+
 /**
- * A checksum of every row the given users own — their `users` rows, their tasks and their
+ * For every table whose rows hang from `users` through foreign keys (tasks by owner_id, and any
+ * table a migration adds), the condition that a row belongs to the users in `$1`.
+ */
+function ownershipConditions(keys: ForeignKey[]): Map<string, string> {
+  const conditions = new Map<string, string>([['users', 'id = ANY($1::uuid[])']]);
+  const tables = [...new Set(keys.map((key) => key.child))].filter((table) => table !== 'users');
+  // Each pass reaches one more level below users; a chain is at most as long as there are tables.
+  for (let pass = 0; pass < tables.length; pass += 1) {
+    for (const table of tables) {
+      const condition = keys
+        .filter((key) => key.child === table && key.parent !== table && conditions.has(key.parent))
+        .map(
+          (key) =>
+            `"${key.childColumn}" IN (SELECT "${key.parentColumn}" FROM ${key.parent} WHERE ${conditions.get(key.parent)})`,
+        )
+        .join(' OR ');
+      if (condition) conditions.set(table, condition);
+    }
+  }
+  return conditions;
+}
+
+/**
+ * A checksum of every row the given users own — their `users` rows, every row that hangs from
+ * them through foreign keys (their tasks, and whatever a new table holds of theirs) and their
  * idempotency keys — with row counts, so that "nothing changed" is one equality.
  */
 export async function ownedRows(db: pg.Pool | pg.Client, users: Array<{ id: string; sub: string }>) {
-  const ids = users.map((user) => user.id);
-  const subs = users.map((user) => user.sub);
-  const { rows } = await db.query<{ users: string; tasks: string; keys: string }>(
-    `SELECT
-       (SELECT count(*) || ':' || md5(coalesce(string_agg(row_to_json(u)::text, '|' ORDER BY u.id), ''))
-          FROM users u WHERE u.id = ANY($1::uuid[])) AS users,
-       (SELECT count(*) || ':' || md5(coalesce(string_agg(row_to_json(t)::text, '|' ORDER BY t.id), ''))
-          FROM tasks t WHERE t.owner_id = ANY($1::uuid[])) AS tasks,
-       (SELECT count(*) || ':' || md5(coalesce(string_agg(row_to_json(k)::text, '|' ORDER BY k.scope, k.operation_id, k.key), ''))
-          FROM idempotency_keys k WHERE k.scope = ANY($2::text[])) AS keys`,
-    [ids, subs],
-  );
+  const conditions = ownershipConditions(await foreignKeys(db));
+  const checksum = (table: string, condition: string) =>
+    `(SELECT count(*) || ':' || md5(coalesce(string_agg(row_to_json(r)::text, '|' ORDER BY row_to_json(r)::text), ''))
+        FROM ${table} r WHERE ${condition}) AS "${table}"`;
+  const columns = [...conditions].map(([table, condition]) => checksum(table, condition));
+  columns.push(checksum('idempotency_keys', 'scope = ANY($2::text[])'));
+  const { rows } = await db.query<Record<string, string>>(`SELECT ${columns.join(',\n')}`, [
+    users.map((user) => user.id),
+    users.map((user) => user.sub),
+  ]);
   return rows[0];
 }
 

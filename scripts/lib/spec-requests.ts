@@ -1,0 +1,226 @@
+/**
+ * Requests made from generated/openapi.json for any operation: one it accepts (path parameters
+ * filled in, the JSON body from its first named example) and ones it must reject — a malformed
+ * parameter or body (400), a body over the size limit (413), a body that is not JSON (415). The
+ * checks of what every operation shares (throttling, outage, failing queries, forged tokens, the
+ * origin check, validation) send these, so a new operation is covered without an edit.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { type OperationId, operations } from '../../generated/operations.ts';
+import { dereference, listOperations, type OpenApiDocument, operationParameters } from './openapi.ts';
+
+const document = JSON.parse(
+  readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8'),
+) as OpenApiDocument;
+
+export interface SpecRequest {
+  operationId: OperationId;
+  method: string;
+  path: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** A request the operation must answer with 400, and what is wrong with it. */
+export interface MalformedRequest extends SpecRequest {
+  flaw: string;
+}
+
+/** Path parameter values by name, e.g. `{ taskId }`; a UUID parameter not given gets a fresh UUID. */
+export type PathValues = Partial<Record<string, string>>;
+
+interface Schema {
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  default?: unknown;
+  example?: unknown;
+}
+
+interface Parameter {
+  name: string;
+  in: string;
+  required: boolean;
+  schema: Schema;
+}
+
+interface Shape {
+  parameters: Parameter[];
+  /** The first named example of the JSON request body; undefined for an operation without one. */
+  bodyExample: unknown;
+}
+
+const shapes = new Map<string, Shape>(
+  listOperations(document).map(({ operationId, operation, pathItem }) => {
+    const parameters = operationParameters(document, pathItem, operation).map((parameter) => ({
+      name: parameter.name,
+      in: parameter.in,
+      required: parameter.required === true,
+      schema: dereference(document, parameter.schema ?? {}) as Schema,
+    }));
+    const content = (
+      dereference(document, operation.requestBody ?? {}) as {
+        content?: Record<string, { example?: unknown; examples?: Record<string, { value?: unknown }> }>;
+      }
+    ).content?.['application/json'];
+    const [first] = Object.values(content?.examples ?? {});
+    return [operationId, { parameters, bodyExample: first ? first.value : content?.example }];
+  }),
+);
+
+function shapeOf(operationId: OperationId): Shape {
+  const shape = shapes.get(operationId);
+  if (!shape) throw new Error(`${operationId} is not in generated/openapi.json: run npm run generate`);
+  return shape;
+}
+
+/** A value the parameter's schema accepts. */
+function validValue(operationId: OperationId, { name, schema }: Parameter): string {
+  if (schema.format === 'uuid') return randomUUID();
+  const value = schema.example ?? schema.default ?? schema.enum?.[0] ?? schema.minimum;
+  if (value === undefined) {
+    throw new Error(`${operationId}: give parameter ${name} an example, so the spec-derived checks can send it`);
+  }
+  return String(value);
+}
+
+/** A value the parameter's schema rejects, and why; undefined when none is obvious. */
+function invalidValue({ schema }: Parameter): { value: string; why: string } | undefined {
+  if (schema.format === 'uuid') return { value: 'not-a-uuid', why: 'is not a UUID' };
+  if (schema.enum) return { value: 'not-a-documented-value', why: 'is outside its enum' };
+  if (schema.minimum !== undefined) return { value: String(schema.minimum - 1), why: 'is below its minimum' };
+  if (schema.maximum !== undefined) return { value: String(schema.maximum + 1), why: 'is above its maximum' };
+  if (schema.maxLength !== undefined) return { value: 'x'.repeat(schema.maxLength + 1), why: 'is too long' };
+  return undefined;
+}
+
+function build(operationId: OperationId, values: PathValues, replaced?: { parameter: Parameter; value: string }) {
+  const { parameters, bodyExample } = shapeOf(operationId);
+  const { method, path: template } = operations[operationId];
+  const sentValue = (parameter: Parameter) =>
+    replaced?.parameter === parameter
+      ? replaced.value
+      : parameter.in === 'path'
+        ? (values[parameter.name] ?? validValue(operationId, parameter))
+        : validValue(operationId, parameter);
+  const path = template.replace(/\{([^}]+)\}/g, (_match, name: string) => {
+    const parameter = parameters.find((candidate) => candidate.in === 'path' && candidate.name === name);
+    return encodeURIComponent(parameter ? sentValue(parameter) : (values[name] ?? randomUUID()));
+  });
+  const sent = (location: string) =>
+    parameters.filter(
+      (parameter) => parameter.in === location && (parameter.required || replaced?.parameter === parameter),
+    );
+  const query = sent('query').map((parameter) => `${parameter.name}=${encodeURIComponent(sentValue(parameter))}`);
+  const headers = Object.fromEntries(sent('header').map((parameter) => [parameter.name, sentValue(parameter)]));
+  if (operations[operationId].hasBody && bodyExample === undefined) {
+    throw new Error(
+      `${operationId}: give its JSON request body a named example, so the spec-derived checks can send it`,
+    );
+  }
+  const request: SpecRequest = {
+    operationId,
+    method,
+    path: query.length > 0 ? `${path}?${query.join('&')}` : path,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    ...(operations[operationId].hasBody ? { body: structuredClone(bodyExample) } : {}),
+  };
+  return request;
+}
+
+/** A request the operation accepts (the ids need not exist): `values` fills path parameters by name. */
+export function validRequest(operationId: OperationId, values: PathValues = {}): SpecRequest {
+  return build(operationId, values);
+}
+
+/**
+ * A request the operation's validation rejects with 400: a path, query or header parameter its
+ * schema rejects, or else a body that is not JSON. Undefined for an operation with no input to get wrong.
+ */
+export function malformedRequest(operationId: OperationId, values: PathValues = {}): MalformedRequest | undefined {
+  for (const location of ['path', 'query', 'header']) {
+    for (const parameter of shapeOf(operationId).parameters.filter((candidate) => candidate.in === location)) {
+      const invalid = invalidValue(parameter);
+      if (!invalid) continue;
+      const request = build(operationId, values, { parameter, value: invalid.value });
+      return { ...request, flaw: `${location} parameter ${parameter.name} ${invalid.why}` };
+    }
+  }
+  if (!operations[operationId].hasBody) return undefined;
+  const { body: _body, ...request } = build(operationId, values);
+  return {
+    ...request,
+    rawBody: '{"unfinished":',
+    headers: { ...request.headers, 'Content-Type': 'application/json' },
+    flaw: 'the body is not valid JSON',
+  };
+}
+
+/** Over the 64 KiB body limit (413); undefined for an operation without a body. */
+export function oversizedRequest(operationId: OperationId, values: PathValues = {}): SpecRequest | undefined {
+  if (!operations[operationId].hasBody) return undefined;
+  const { body, ...request } = build(operationId, values);
+  return { ...request, body: { ...(body as object), padding: 'x'.repeat(70_000) } };
+}
+
+/** A body sent as text/plain (415); undefined for an operation without a body. */
+export function wrongMediaTypeRequest(operationId: OperationId, values: PathValues = {}): SpecRequest | undefined {
+  if (!operations[operationId].hasBody) return undefined;
+  const { body, ...request } = build(operationId, values);
+  return { ...request, rawBody: JSON.stringify(body), headers: { ...request.headers, 'Content-Type': 'text/plain' } };
+}
+
+/** The statuses the operation documents, as numbers. */
+export function documentedStatuses(operationId: OperationId): number[] {
+  const listed = listOperations(document).find((candidate) => candidate.operationId === operationId);
+  return Object.keys(listed?.operation.responses ?? {}).map(Number);
+}
+
+/**
+ * What creates the resource each path parameter names, parents first: the POST on the collection
+ * whose item path ends in that parameter (POST /tasks creates a `taskId`, POST /users a `userId`).
+ */
+export function creatingOperations(): Array<{ parameter: string; operationId: OperationId }> {
+  const ids = Object.keys(operations) as OperationId[];
+  return ids
+    .filter((operationId) => operations[operationId].method === 'POST')
+    .flatMap((operationId) => {
+      const collection = operations[operationId].path;
+      const item = ids
+        .map((id) => operations[id].path)
+        .find((route) => route.startsWith(`${collection}/{`) && /^\/\{[^}/]+\}$/.test(route.slice(collection.length)));
+      return item ? [{ parameter: item.slice(collection.length + 2, -1), operationId }] : [];
+    })
+    .sort(
+      (a, b) => operations[a.operationId].path.split('/').length - operations[b.operationId].path.split('/').length,
+    );
+}
+
+/**
+ * One of each resource the spec's path parameters name, made through the API by one caller with
+ * the spec's example bodies (a registered caller's registerUser answers their own id), except those
+ * `given` already holds. Returns every id by parameter name, ready for validRequest.
+ */
+export async function createOneOfEach(
+  send: (request: SpecRequest) => Promise<{ status: number; json?: unknown }>,
+  given: PathValues = {},
+): Promise<PathValues> {
+  const values: PathValues = { ...given };
+  for (const { parameter, operationId } of creatingOperations()) {
+    if (values[parameter] !== undefined) continue;
+    const response = await send(validRequest(operationId, values));
+    const id = (response.json as { id?: unknown } | undefined)?.id;
+    if (response.status >= 300 || typeof id !== 'string') {
+      throw new Error(
+        `${operationId} did not create a ${parameter} (${response.status}): ${JSON.stringify(response.json)}`,
+      );
+    }
+    values[parameter] = id;
+  }
+  return values;
+}
