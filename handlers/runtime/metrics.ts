@@ -67,23 +67,20 @@ export function createMetrics(
       const recorded = counts;
       counts = new Map();
       const names = [...recorded.keys()];
-      sink(
-        JSON.stringify({
-          ...fields,
-          _aws: {
-            Timestamp: clock().getTime(),
-            CloudWatchMetrics: [
-              {
-                Namespace: metricsNamespace,
-                Dimensions: [Object.keys(dimensions)],
-                Metrics: names.map((name) => ({ Name: name, Unit: 'Count' })),
-              },
-            ],
-          },
-          ...dimensions,
-          ...Object.fromEntries(recorded),
-        }),
-      );
+      const directive = {
+        _aws: {
+          Timestamp: clock().getTime(),
+          CloudWatchMetrics: [
+            {
+              Namespace: metricsNamespace,
+              Dimensions: [Object.keys(dimensions)],
+              Metrics: names.map((name) => ({ Name: name, Unit: 'Count' })),
+            },
+          ],
+        },
+      };
+      // Object.assign, not spread: see jsonResponse in response.ts.
+      sink(JSON.stringify(Object.assign({}, fields, directive, dimensions, Object.fromEntries(recorded))));
     },
   };
 }
