@@ -17,7 +17,7 @@ export interface BenchSettings {
 
 export const fullSettings: BenchSettings = {
   coldStartRuns: 10,
-  warmRounds: 5,
+  warmRounds: 7,
   firstWarmup: 500,
   warmup: 100,
   iterations: { getTask: 400, listTasks: 250, createTask: 250 },
