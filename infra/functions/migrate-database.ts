@@ -24,6 +24,7 @@ import {
   readMigrationEnvironment,
   type Statement,
 } from './database-bootstrap.ts';
+import { type SecretSource, secretsManager } from './secret-source.ts';
 
 /** The bundle carries the repository's migrations in `sql/` next to it (see the afterBundling hook). */
 const bundledMigrations = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sql');
@@ -38,21 +39,6 @@ export interface MigrationResult {
 
 const log = (message: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), message, ...fields }));
-
-/** Reads a secret's current value (its SecretString). */
-export type SecretSource = (arn: string) => Promise<string | undefined>;
-
-/** Secrets Manager; the SDK (part of the Lambda runtime) is loaded on first use only. */
-function secretsManager(): SecretSource {
-  let client: Promise<(arn: string) => Promise<string | undefined>> | undefined;
-  return async (arn) => {
-    client ??= import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient, GetSecretValueCommand }) => {
-      const sdk = new SecretsManagerClient({});
-      return async (id: string) => (await sdk.send(new GetSecretValueCommand({ SecretId: id }))).SecretString;
-    });
-    return (await client)(arn);
-  };
-}
 
 async function connect(
   environment: MigrationEnvironment,

@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { idempotencyRetentionHours } from '../../handlers/runtime/idempotency-retention.ts';
 import { parseDatabaseSecret } from './database-bootstrap.ts';
+import { type SecretSource, secretsManager } from './secret-source.ts';
 
 /** Rows per DELETE. */
 export const sweepBatchSize = 1000;
@@ -54,20 +55,6 @@ export async function sweepExpiredKeys(
     if ((result.rowCount ?? 0) < batchSize) break;
   }
   return { deleted, batches };
-}
-
-/** Reads a secret's current value (its SecretString). */
-export type SecretSource = (arn: string) => Promise<string | undefined>;
-
-function secretsManager(): SecretSource {
-  let client: Promise<(arn: string) => Promise<string | undefined>> | undefined;
-  return async (arn) => {
-    client ??= import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient, GetSecretValueCommand }) => {
-      const sdk = new SecretsManagerClient({});
-      return async (id: string) => (await sdk.send(new GetSecretValueCommand({ SecretId: id }))).SecretString;
-    });
-    return (await client)(arn);
-  };
 }
 
 /** A handler that reads the application secret named by DB_SECRET_ARN and sweeps once. */

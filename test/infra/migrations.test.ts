@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashMigrations, migrationsDirectory } from '../../infra/constructs/migrations.ts';
-import type { MigrationResult, SecretSource } from '../../infra/functions/migrate-database.ts';
+import type { MigrationResult } from '../../infra/functions/migrate-database.ts';
+import type { SecretSource } from '../../infra/functions/secret-source.ts';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/local/database.ts';
 import {
   dependsOn,
