@@ -7,6 +7,29 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
+/**
+ * The OpenAPI 3.0 schema keywords this spec uses, on a dereferenced schema: what the test and
+ * request builders read. Enums hold strings (the house style has no other).
+ */
+export interface SchemaObject {
+  type?: string;
+  enum?: string[];
+  default?: unknown;
+  example?: unknown;
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  nullable?: boolean;
+  readOnly?: boolean;
+  items?: SchemaObject;
+  properties?: Record<string, SchemaObject>;
+  required?: string[];
+  minProperties?: number;
+}
+
 export interface ParameterObject {
   name: string;
   in: 'path' | 'query' | 'header' | 'cookie';

@@ -8,7 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type OperationId, operations } from '../../generated/operations.ts';
-import { dereference, listOperations, type OpenApiDocument, operationParameters } from './openapi.ts';
+import {
+  dereference,
+  listOperations,
+  type OpenApiDocument,
+  operationParameters,
+  type SchemaObject,
+} from './openapi.ts';
 
 const document = JSON.parse(
   readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8'),
@@ -31,22 +37,11 @@ export interface MalformedRequest extends SpecRequest {
 /** Path parameter values by name, e.g. `{ taskId }`; a UUID parameter not given gets a fresh UUID. */
 export type PathValues = Partial<Record<string, string>>;
 
-interface Schema {
-  type?: string;
-  format?: string;
-  enum?: unknown[];
-  minimum?: number;
-  maximum?: number;
-  maxLength?: number;
-  default?: unknown;
-  example?: unknown;
-}
-
 interface Parameter {
   name: string;
   in: string;
   required: boolean;
-  schema: Schema;
+  schema: SchemaObject;
 }
 
 interface Shape {
@@ -61,7 +56,7 @@ const shapes = new Map<string, Shape>(
       name: parameter.name,
       in: parameter.in,
       required: parameter.required === true,
-      schema: dereference(document, parameter.schema ?? {}) as Schema,
+      schema: dereference(document, parameter.schema ?? {}) as SchemaObject,
     }));
     const content = (
       dereference(document, operation.requestBody ?? {}) as {

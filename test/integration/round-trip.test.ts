@@ -11,29 +11,18 @@ import path from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
-import { dereference, type JsonObject, listOperations, type OpenApiDocument } from '../../scripts/lib/openapi.ts';
+import {
+  dereference,
+  type JsonObject,
+  listOperations,
+  type OpenApiDocument,
+  type SchemaObject,
+} from '../../scripts/lib/openapi.ts';
 import { closeSuite, openSuite, registeredCaller } from './helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const document = JSON.parse(readFileSync(path.join(root, 'generated', 'openapi.json'), 'utf8')) as OpenApiDocument;
 const all = listOperations(document);
-
-interface Schema {
-  type?: string;
-  enum?: unknown[];
-  default?: unknown;
-  format?: string;
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  nullable?: boolean;
-  readOnly?: boolean;
-  items?: Schema;
-  properties?: Record<string, Schema>;
-  required?: string[];
-}
 
 const bodySchema = (operation: (typeof all)[number]['operation']) =>
   dereference(
@@ -41,7 +30,7 @@ const bodySchema = (operation: (typeof all)[number]['operation']) =>
     (operation.requestBody as { content?: Record<string, { schema?: JsonObject }> } | undefined)?.content?.[
       'application/json'
     ]?.schema,
-  ) as Schema | undefined;
+  ) as SchemaObject | undefined;
 
 /** Values of `field` in the operation's request examples, for fields a pattern constrains. */
 function exampleValues(operation: (typeof all)[number]['operation'], field: string): unknown[] {
@@ -57,7 +46,7 @@ function exampleValues(operation: (typeof all)[number]['operation'], field: stri
 }
 
 /** A valid value for `schema` that differs from `avoid` (the default or the stored value). */
-function valueFor(schema: Schema, field: string, avoid: unknown[], examples: unknown[]): unknown {
+function valueFor(schema: SchemaObject, field: string, avoid: unknown[], examples: unknown[]): unknown {
   const differs = (value: unknown) => !avoid.some((other) => JSON.stringify(other) === JSON.stringify(value));
   if (schema.enum) {
     const value = schema.enum.find(differs);

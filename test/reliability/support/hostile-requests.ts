@@ -18,36 +18,21 @@ import {
   listOperations,
   type OpenApiDocument,
   operationParameters,
+  type SchemaObject,
 } from '../../../scripts/lib/openapi.ts';
 import type { RawRequest } from './http.ts';
 
 const specFile = fileURLToPath(new URL('../../../generated/openapi.json', import.meta.url));
 const document = JSON.parse(readFileSync(specFile, 'utf8')) as OpenApiDocument;
 
-/** The OpenAPI 3.0 schema keywords this spec uses. */
-export interface Schema {
-  type?: string;
-  enum?: string[];
-  format?: string;
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  nullable?: boolean;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  minProperties?: number;
-}
-
 export interface OperationShape {
   operationId: OperationId;
   method: string;
   template: string;
-  path: Array<{ name: string; schema: Schema }>;
-  query: Array<{ name: string; schema: Schema }>;
-  headers: Array<{ name: string; schema: Schema }>;
-  body: Schema | undefined;
+  path: Array<{ name: string; schema: SchemaObject }>;
+  query: Array<{ name: string; schema: SchemaObject }>;
+  headers: Array<{ name: string; schema: SchemaObject }>;
+  body: SchemaObject | undefined;
 }
 
 /** Every operation of the spec with its parameters and body schema, references resolved. */
@@ -56,7 +41,7 @@ export function operationShapes(): OperationShape[] {
     const parameters = operationParameters(document, pathItem, operation).map((parameter) => ({
       name: parameter.name,
       in: parameter.in,
-      schema: dereference(document, (parameter.schema ?? {}) as Json) as Schema,
+      schema: dereference(document, (parameter.schema ?? {}) as Json) as SchemaObject,
     }));
     const requestBody = operation.requestBody && dereference(document, operation.requestBody as Json);
     const bodySchema = (requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.[
@@ -71,7 +56,7 @@ export function operationShapes(): OperationShape[] {
       path: of('path'),
       query: of('query'),
       headers: of('header'),
-      body: bodySchema ? (dereference(document, bodySchema) as Schema) : undefined,
+      body: bodySchema ? (dereference(document, bodySchema) as SchemaObject) : undefined,
     };
   });
 }
@@ -151,7 +136,7 @@ const textOfLength = (length: number) =>
     });
 
 /** A value `schema` accepts. Strings mix ordinary text with injection strings that fit the length limits. */
-export function validValue(schema: Schema): fc.Arbitrary<unknown> {
+export function validValue(schema: SchemaObject): fc.Arbitrary<unknown> {
   const value = ((): fc.Arbitrary<unknown> => {
     if (schema.enum) return fc.constantFrom(...schema.enum);
     if (schema.type === 'integer') return fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000 });
@@ -189,7 +174,7 @@ export function validValue(schema: Schema): fc.Arbitrary<unknown> {
 }
 
 /** A value `schema` rejects, with the reason. */
-export function invalidValue(schema: Schema): fc.Arbitrary<{ value: unknown; flaw: string }> {
+export function invalidValue(schema: SchemaObject): fc.Arbitrary<{ value: unknown; flaw: string }> {
   const flawed = (flaw: string, arbitrary: fc.Arbitrary<unknown>) => arbitrary.map((value) => ({ value, flaw }));
   const otherTypes: fc.Arbitrary<unknown>[] = [
     fc.boolean(),
@@ -287,7 +272,7 @@ const invalidUuid: fc.Arbitrary<string> = fc.oneof(
 const malformedSegments = ['%', '%zz', '%E0%A4%A', '%C0%AF', '%FF%FE', '%ED%A0%80', '%00', '%0A', '%25%'];
 
 /** A query value `schema` rejects (query values are strings on the wire and get coerced). */
-function invalidQueryValue(name: string, schema: Schema): fc.Arbitrary<{ value: string; flaw: string }> {
+function invalidQueryValue(name: string, schema: SchemaObject): fc.Arbitrary<{ value: string; flaw: string }> {
   if (schema.type === 'integer') {
     return fc
       .oneof(
@@ -446,7 +431,7 @@ const transportFlaw: fc.Arbitrary<Flaw> = fc.oneof(
 );
 
 /** Flaws in the body's value, derived from its schema. */
-function schemaFlaw(schema: Schema): fc.Arbitrary<Flaw> {
+function schemaFlaw(schema: SchemaObject): fc.Arbitrary<Flaw> {
   const properties = Object.entries(schema.properties ?? {});
   const names = new Set(properties.map(([name]) => name));
   const asObject = (draft: Draft) =>
