@@ -65,8 +65,7 @@ function typesWorker(): { types(document: OpenApiDocument): Promise<string>; sto
   };
 }
 
-function operationsModule(document: OpenApiDocument): string {
-  const { checks } = parameterChecks(document);
+function operationsModule(document: OpenApiDocument, checks: ParameterChecks['checks']): string {
   const entries = listOperations(document).map(({ operationId, method, path: route, operation }) => {
     const parameters = (checks.get(operationId) ?? []).map((check) => JSON.stringify(check));
     const secured = isSecured(document, operation);
@@ -163,26 +162,6 @@ function isSecured(document: OpenApiDocument, operation: OperationObject): boole
   return security.length > 0;
 }
 
-/**
- * A schema without `description` and `title`: Ajv's standalone code keeps the schema objects it
- * reads enum lists from, and the prose would ride along into the Lambda bundle.
- */
-function withoutProse(schema: Json): Json {
-  if (Array.isArray(schema)) return schema.map(withoutProse);
-  if (schema === null || typeof schema !== 'object') return schema;
-  const result: JsonObject = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === 'description' || key === 'title') continue;
-    result[key] =
-      key === 'properties'
-        ? Object.fromEntries(Object.entries(value as JsonObject).map(([name, sub]) => [name, withoutProse(sub)]))
-        : key === 'enum' || key === 'default'
-          ? value
-          : withoutProse(value);
-  }
-  return result;
-}
-
 /** How the runtime checks one parameter of one operation (generated/operations.ts lists them per operation). */
 interface ParameterCheck {
   in: 'path' | 'query' | 'header';
@@ -201,10 +180,12 @@ interface ParameterCheck {
  * Every operation's parameter checks, and the distinct parameter schemas they use: `taskId`,
  * `userId` and `ownerId` share one compiled uuid check, so the bundle carries each check once.
  */
-function parameterChecks(document: OpenApiDocument): {
+interface ParameterChecks {
   checks: Map<string, ParameterCheck[]>;
   schemas: Map<string, JsonObject>;
-} {
+}
+
+function parameterChecks(document: OpenApiDocument): ParameterChecks {
   const schemas = new Map<string, JsonObject>();
   const names = new Map<string, string>();
   const checks = new Map<string, ParameterCheck[]>();
@@ -245,7 +226,10 @@ function parameterChecks(document: OpenApiDocument): {
  * cold start. Error messages are left out of the generated code (the runtime words them from the
  * keyword and its parameters), and the formats come from handlers/runtime/formats.ts.
  */
-async function validatorsModule(document: OpenApiDocument): Promise<{
+async function validatorsModule(
+  document: OpenApiDocument,
+  parameterSchemas: ParameterChecks['schemas'],
+): Promise<{
   params: string;
   body: string;
   index: string;
@@ -267,7 +251,7 @@ async function validatorsModule(document: OpenApiDocument): Promise<{
   }
 
   const paramExports: Record<string, string> = {};
-  for (const [name, schema] of parameterChecks(document).schemas) {
+  for (const [name, schema] of parameterSchemas) {
     paramsAjv.addSchema(schema, name);
     paramExports[name] = name;
   }
@@ -275,7 +259,7 @@ async function validatorsModule(document: OpenApiDocument): Promise<{
   for (const { operationId, operation, pathItem } of listOperations(document)) {
     const { body } = requestSchemas(document, pathItem, operation);
     if (!body) continue;
-    bodyAjv.addSchema(withoutProse(body) as JsonObject, `${operationId}Body`);
+    bodyAjv.addSchema(body, `${operationId}Body`);
     bodyExports[`${operationId}Body`] = `${operationId}Body`;
   }
 
@@ -342,8 +326,9 @@ async function generateAll(types: (document: OpenApiDocument) => Promise<string>
   console.log('generate');
   write('openapi.json', `${JSON.stringify(document, null, 2)}\n`);
   write('api.ts', await types(document));
-  write('operations.ts', operationsModule(document));
-  const validators = await validatorsModule(document);
+  const parameters = parameterChecks(document);
+  write('operations.ts', operationsModule(document, parameters.checks));
+  const validators = await validatorsModule(document, parameters.schemas);
   write('validators.params.js', validators.params);
   write('validators.body.js', validators.body);
   write('validators.js', validators.index);

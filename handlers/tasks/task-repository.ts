@@ -138,9 +138,10 @@ const newTaskValues = (task: NewTask) => [
 const callerId = 'SELECT id FROM users WHERE cognito_sub = $1';
 
 /** The create's owner was deleted between the statement's read of the caller and its insert. */
-const ownerDeleted = (error: unknown) =>
-  (error as { code?: string; constraint?: string }).code === '23503' &&
-  (error as { constraint?: string }).constraint === 'tasks_owner_id_fkey';
+const ownerDeleted = (error: unknown) => {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23503' && constraint === 'tasks_owner_id_fkey';
+};
 
 /** Inserts a task owned by the caller. */
 export async function insertTask(db: Queryable, sub: string, task: NewTask): Promise<StoredTask | 'unregistered'> {

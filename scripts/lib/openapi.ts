@@ -125,7 +125,9 @@ export function toJsonSchema(schema: Json): Json {
   if (schema === null || typeof schema !== 'object') return schema;
   const result: JsonObject = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (annotationKeywords.has(key) || key === 'nullable') continue;
+    // Prose too: Ajv's standalone code keeps the schema objects it reads enums from, and the
+    // descriptions would ride along into the Lambda bundle.
+    if (annotationKeywords.has(key) || key === 'nullable' || key === 'description' || key === 'title') continue;
     const isSchemaMap = key === 'properties';
     result[key] = isSchemaMap
       ? Object.fromEntries(Object.entries(value as JsonObject).map(([name, sub]) => [name, toJsonSchema(sub)]))
