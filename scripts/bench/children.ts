@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DriverPlan, DriverResult } from './protocol.ts';
+import type { DriverPlan, DriverResult, LoadResult, Turn } from './protocol.ts';
 
 /**
  * A minimal environment, like a Lambda function's: PATH, and the variables the stack gives the API
@@ -73,4 +73,71 @@ export async function runDriver(
   const result = JSON.parse(line) as DriverResult;
   if (!result.ok) throw new Error(`driver (${plan.mode}) failed: ${result.error}`);
   return { result, spawnToReportMs: at - spawned };
+}
+
+/** A driver in serve mode: warmed once, then measured turn by turn, alongside the other targets' drivers. */
+export interface ServingDriver {
+  turn(turn: Turn): Promise<LoadResult>;
+  /** Ends stdin and waits for the process to leave. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a lambda driver in serve mode and resolves once it has imported the bundle and run the
+ * scenarios' warm-ups. Turns go one at a time: the next is sent after the previous result arrived.
+ */
+export async function startServingDriver(
+  driverFile: string,
+  plan: Extract<DriverPlan, { mode: 'serve' }>,
+  options: { env: NodeJS.ProcessEnv; planFile: string },
+): Promise<ServingDriver> {
+  writeFileSync(options.planFile, JSON.stringify(plan));
+  const child = spawn(process.execPath, [driverFile, options.planFile], {
+    env: options.env,
+    stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+  });
+  const what = `driver (serve, ${path.basename(plan.bundle)})`;
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const waiting: Array<{
+    resolve: (result: Extract<DriverResult, { ok: true }>) => void;
+    reject: (error: Error) => void;
+  }> = [];
+  let buffered = '';
+  const channel = child.stdio[3];
+  if (!channel || !('on' in channel)) throw new Error(`${what}: no report channel`);
+  channel.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+      const result = JSON.parse(buffered.slice(0, end)) as DriverResult;
+      buffered = buffered.slice(end + 1);
+      const next = waiting.shift();
+      if (!next) continue;
+      if (result.ok) next.resolve(result);
+      else next.reject(new Error(`${what} failed: ${result.error}`));
+    }
+  });
+  void exited.then((code) => {
+    for (const next of waiting.splice(0)) next.reject(new Error(`${what} exited (${code}):\n${stderr}`));
+  });
+  const nextResult = () =>
+    new Promise<Extract<DriverResult, { ok: true }>>((resolve, reject) => waiting.push({ resolve, reject }));
+
+  await nextResult();
+  return {
+    async turn(turn) {
+      const result = nextResult();
+      child.stdin?.write(`${JSON.stringify(turn)}\n`);
+      const load = (await result).load?.[0];
+      if (!load) throw new Error(`${what}: a turn reported no result`);
+      return load;
+    },
+    async close() {
+      child.stdin?.end();
+      await exited;
+    },
+  };
 }

@@ -6,11 +6,21 @@
  * tinybench. Usage: `node driver.mjs <plan.json>`; the result is one JSON line on file descriptor 3.
  */
 import { readFileSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { Bench } from 'tinybench';
 import { type StatementCounter, startStatementCounter } from '../../test/support/statement-counter.ts';
-import type { DriverPlan, DriverResult, LoadResult, LoadScenario, RecordResult, Step, WalkResult } from './protocol.ts';
+import type {
+  DriverPlan,
+  DriverResult,
+  LoadResult,
+  LoadScenario,
+  RecordResult,
+  Step,
+  Turn,
+  WalkResult,
+} from './protocol.ts';
 import { reportFd } from './protocol.ts';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -31,8 +41,11 @@ const context: Context = {
   succeed: () => undefined,
 };
 
+/** Writes one result line for the parent. */
+const send = (result: DriverResult) => writeSync(reportFd, `${JSON.stringify(result)}\n`);
+
 function report(result: DriverResult): never {
-  writeSync(reportFd, `${JSON.stringify(result)}\n`);
+  send(result);
   // The handler's pool keeps sockets open, as a frozen Lambda would: leave explicitly.
   process.exit(result.ok ? 0 : 1);
 }
@@ -76,6 +89,25 @@ async function load(handler: Handler, scenario: LoadScenario): Promise<LoadResul
     throughputPerSecond: (result.latency.samplesCount / result.totalTime) * 1000,
     cpuMicrosPerRequest: (cpu.user + cpu.system) / result.latency.samplesCount,
   };
+}
+
+/**
+ * Serve mode: the scenarios' warm-ups interleaved (a request mix, so every path the later turns
+ * take is compiled, as on an instance that has served a while), then one measured turn per line on
+ * stdin, until stdin ends.
+ */
+async function serve(handler: Handler, scenarios: LoadScenario[]): Promise<void> {
+  const longest = Math.max(0, ...scenarios.map((scenario) => scenario.warmup));
+  for (let index = 0; index < longest; index += 1) {
+    for (const scenario of scenarios) if (index < scenario.warmup) await invoke(handler, scenario);
+  }
+  send({ ok: true, ready: true });
+  for await (const line of createInterface({ input: process.stdin })) {
+    const turn = JSON.parse(line) as Turn;
+    const scenario = scenarios[turn.scenario];
+    if (!scenario) throw new Error(`No scenario ${turn.scenario}`);
+    send({ ok: true, load: [await load(handler, { ...scenario, warmup: turn.warmup, iterations: turn.iterations })] });
+  }
 }
 
 /** Lets work a handler left running after its response (unawaited statements) reach the counter. */
@@ -157,6 +189,10 @@ async function main(): Promise<void> {
       report({ ok: true, load: results });
       break;
     }
+    case 'serve':
+      await serve(handler, plan.scenarios);
+      report({ ok: true });
+      break;
     case 'record':
       if (!counter) throw new Error('no statement counter');
       report({ ok: true, record: await record(handler, counter, plan.steps) });

@@ -27,6 +27,11 @@ export type DriverPlan =
   | { mode: 'cold'; bundle: string; step: Step }
   /** Import the bundle and run each scenario in turn. */
   | { mode: 'load'; bundle: string; scenarios: LoadScenario[] }
+  /**
+   * Import the bundle, run every scenario's warm-up (interleaved, so every path is warm), report
+   * `ready`, then run each turn the parent writes on stdin and report its result; exit when stdin ends.
+   */
+  | { mode: 'serve'; bundle: string; scenarios: LoadScenario[] }
   /** Import the bundle behind a statement counter and run the steps in order, recording what each sent. */
   | { mode: 'record'; bundle: string; steps: Step[] }
   /** Page through `rows` rows of GET /tasks (pages of up to 100) and return the cursor after them. */
@@ -39,6 +44,14 @@ export interface ColdResult {
   importMs: number;
   /** The first invocation, including lazy init (config, pool, first connection). */
   firstRequestMs: number;
+}
+
+/** One measured turn of a serving driver: `warmup` unrecorded invocations, then `iterations` measured. */
+export interface Turn {
+  /** Index into the plan's scenarios. */
+  scenario: number;
+  warmup: number;
+  iterations: number;
 }
 
 export interface LoadResult {
@@ -65,5 +78,12 @@ export interface WalkResult {
 }
 
 export type DriverResult =
-  | { ok: true; cold?: ColdResult; load?: LoadResult[]; record?: RecordResult[]; walk?: WalkResult }
+  | {
+      ok: true;
+      cold?: ColdResult;
+      ready?: true;
+      load?: LoadResult[];
+      record?: RecordResult[];
+      walk?: WalkResult;
+    }
   | { ok: false; error: string };

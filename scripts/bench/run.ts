@@ -206,12 +206,12 @@ async function measure(server: BenchServer, workDir: string): Promise<Omit<Bench
     runs: settings.coldStartRuns,
   });
 
-  log(`In-process: ${settings.warmRounds} rotating rounds per target`);
-  const scenario = (name: keyof typeof events, expectStatus: number, warmup: number): LoadScenario => ({
+  log(`In-process: a warm-up mix per target, then ${settings.warmRounds} rotating rounds of turns`);
+  const scenario = (name: keyof typeof events, expectStatus: number): LoadScenario => ({
     name,
     event: events[name],
     expectStatus,
-    warmup,
+    warmup: settings.warmup,
     iterations: settings.iterations[name],
   });
   const warm = await measureWarm({
@@ -219,12 +219,9 @@ async function measure(server: BenchServer, workDir: string): Promise<Omit<Bench
     workDir,
     databaseUrl: db.url,
     rounds: settings.warmRounds,
+    turnWarmup: settings.turnWarmup,
     targets: built,
-    scenarios: [
-      scenario('getTask', 200, settings.firstWarmup),
-      scenario('listTasks', 200, settings.warmup),
-      scenario('createTask', 201, settings.warmup),
-    ],
+    scenarios: [scenario('getTask', 200), scenario('listTasks', 200), scenario('createTask', 201)],
   });
 
   let scale: BenchResults['scale'];

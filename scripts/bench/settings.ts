@@ -1,12 +1,13 @@
 /** The suite's sizes: the full run stays under four minutes on two cores; `--quick` is for development. */
 export interface BenchSettings {
   coldStartRuns: number;
-  /** Rounds of the in-process loops (odd, so the median round is one round). */
+  /** Rounds of the in-process turns (odd, so the median round is one round). */
   warmRounds: number;
-  /** Invocations before the first scenario of a round (it warms the code the later ones share), and before each other one. */
-  firstWarmup: number;
+  /** Per scenario, invocations of the warm-up mix each driver serves before its first turn. */
   warmup: number;
-  /** Measured invocations per scenario and round. */
+  /** Unrecorded invocations at the start of every turn. */
+  turnWarmup: number;
+  /** Measured invocations per scenario and turn. */
   iterations: { getTask: number; listTasks: number; createTask: number };
   scaleSizes: [number, number];
   deepRows: number;
@@ -17,10 +18,10 @@ export interface BenchSettings {
 
 export const fullSettings: BenchSettings = {
   coldStartRuns: 10,
-  warmRounds: 7,
-  firstWarmup: 500,
-  warmup: 100,
-  iterations: { getTask: 400, listTasks: 250, createTask: 250 },
+  warmRounds: 15,
+  warmup: 1500,
+  turnWarmup: 25,
+  iterations: { getTask: 300, listTasks: 200, createTask: 200 },
   scaleSizes: [1000, 1_000_000],
   deepRows: 10_000,
   scaleRounds: 3,
@@ -31,9 +32,9 @@ export const fullSettings: BenchSettings = {
 /** Short rounds for development on a busy machine: the same figures, far noisier. */
 export const quickSettings: BenchSettings = {
   coldStartRuns: 3,
-  warmRounds: 3,
-  firstWarmup: 200,
-  warmup: 40,
+  warmRounds: 5,
+  warmup: 500,
+  turnWarmup: 10,
   iterations: { getTask: 120, listTasks: 80, createTask: 80 },
   scaleSizes: [1000, 20_000],
   deepRows: 2000,

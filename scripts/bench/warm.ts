@@ -1,11 +1,13 @@
 /**
- * Warm in-process: per target and round, one driver process imports the bundle and runs every
- * scenario in tinybench, one invocation at a time, pool max 1 (one Lambda instance). Many short
- * rounds take turns between the targets, the order rotating, so load from elsewhere on the machine
- * hits all of them alike. Each figure is the median over the rounds of that round's value.
+ * Warm in-process: per target, one driver process imports the bundle, as one Lambda instance (pool
+ * max 1, one invocation at a time), and serves a warm-up mix of every scenario, so what is measured
+ * is the steady state of an instance that has served a while, not V8 compiling the code. Then the
+ * drivers take turns: every round runs each scenario on every target in turn, the order rotating,
+ * so a slow moment of the machine falls on all targets alike and each target's turn of a scenario
+ * sits next to the others' in time. Each figure is the median over the rounds of that turn's value.
  */
 import path from 'node:path';
-import { lambdaEnv, runDriver } from './children.ts';
+import { lambdaEnv, type ServingDriver, startServingDriver } from './children.ts';
 import { rotated } from './cold-start.ts';
 import type { LoadResult, LoadScenario } from './protocol.ts';
 import { median } from './stats.ts';
@@ -28,39 +30,64 @@ export async function measureWarm(options: {
   driver: string;
   workDir: string;
   databaseUrl: string;
+  /** `warmup`: each scenario's share of the warm-up mix; `iterations`: measured per turn. */
   scenarios: LoadScenario[];
   targets: ReadonlyArray<{ name: string; bundle: string }>;
   rounds: number;
+  /** Unrecorded invocations at the start of every turn (the instance was idle while others ran). */
+  turnWarmup: number;
 }): Promise<Map<string, LoadSummary[]>> {
   const env = lambdaEnv(options.databaseUrl);
-  const runs = new Map(options.targets.map((target) => [target.name, [] as LoadResult[][]]));
-  for (let round = 0; round < options.rounds; round += 1) {
-    for (const target of rotated(options.targets, round)) {
-      const run = await runDriver(
-        options.driver,
-        { mode: 'load', bundle: target.bundle, scenarios: options.scenarios },
-        { env, planFile: path.join(options.workDir, 'warm-plan.json') },
+  const drivers = new Map<string, ServingDriver>();
+  try {
+    // One after another, so no target's warm-up competes with another's for the two cores.
+    for (const target of options.targets) {
+      drivers.set(
+        target.name,
+        await startServingDriver(
+          options.driver,
+          { mode: 'serve', bundle: target.bundle, scenarios: options.scenarios },
+          { env, planFile: path.join(options.workDir, `serve-${target.name}.json`) },
+        ),
       );
-      runs.get(target.name)?.push(run.result.load ?? []);
     }
+    const runs = new Map(
+      options.targets.map((target) => [target.name, options.scenarios.map(() => [] as LoadResult[])]),
+    );
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const [index, scenario] of options.scenarios.entries()) {
+        for (const target of rotated(options.targets, round + index)) {
+          const driver = drivers.get(target.name);
+          if (!driver) throw new Error(`${target.name} has no driver`);
+          const result = await driver.turn({
+            scenario: index,
+            warmup: options.turnWarmup,
+            iterations: scenario.iterations,
+          });
+          runs.get(target.name)?.[index]?.push(result);
+        }
+      }
+    }
+    return new Map(
+      [...runs].map(([name, perScenario]) => [
+        name,
+        options.scenarios.map((scenario, index): LoadSummary => {
+          const results = perScenario[index] ?? [];
+          const of = (pick: (result: LoadResult) => number) => median(results.map(pick));
+          return {
+            name: scenario.name,
+            rounds: results.length,
+            requests: results.reduce((sum, result) => sum + result.iterations, 0),
+            throughputPerSecond: of((result) => result.throughputPerSecond),
+            p50Ms: of((result) => result.p50Ms),
+            p99Ms: of((result) => result.p99Ms),
+            cpuMicrosPerRequest: of((result) => result.cpuMicrosPerRequest),
+            roundThroughputs: results.map((result) => result.throughputPerSecond),
+          };
+        }),
+      ]),
+    );
+  } finally {
+    await Promise.all([...drivers.values()].map((driver) => driver.close()));
   }
-  return new Map(
-    [...runs].map(([name, rounds]) => [
-      name,
-      options.scenarios.map((scenario, index): LoadSummary => {
-        const results = rounds.map((round) => round[index]).filter((result) => result !== undefined);
-        const of = (pick: (result: LoadResult) => number) => median(results.map(pick));
-        return {
-          name: scenario.name,
-          rounds: results.length,
-          requests: results.reduce((sum, result) => sum + result.iterations, 0),
-          throughputPerSecond: of((result) => result.throughputPerSecond),
-          p50Ms: of((result) => result.p50Ms),
-          p99Ms: of((result) => result.p99Ms),
-          cpuMicrosPerRequest: of((result) => result.cpuMicrosPerRequest),
-          roundThroughputs: results.map((result) => result.throughputPerSecond),
-        };
-      }),
-    ]),
-  );
 }
