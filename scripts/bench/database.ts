@@ -20,6 +20,8 @@ export interface BenchDatabase {
 export interface BenchServer {
   /** What the numbers ran against, for the report. */
   description: string;
+  /** For an embedded server, the bench's administrative connection to it (to find its processes). */
+  embedded: pg.Client | undefined;
   /** Creates and migrates a database (a throw-away one, dropped by `close`, on DATABASE_URL's server). */
   createDatabase(label: string): Promise<BenchDatabase>;
   close(): Promise<void>;
@@ -48,6 +50,7 @@ export async function openBenchServer(serverUrl: string | undefined): Promise<Be
     description: postgres
       ? `embedded PostgreSQL ${version} on loopback, fsync=off, synchronous_commit=off, full_page_writes=off (bench settings: relative numbers, not durability)`
       : `PostgreSQL ${version} from DATABASE_URL (throw-away databases taskboard_bench_*_${suffix}, server settings as configured)`,
+    embedded: postgres ? admin : undefined,
     async createDatabase(label) {
       const name = `taskboard_bench_${label}_${suffix}`;
       const url = await createDatabase(adminUrl, name);

@@ -19,6 +19,7 @@ import { buildDriver, buildLambdaBundle, targets } from './bundles.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { type BenchServer, openBenchServer, registerBenchUser, seedTasks } from './database.ts';
 import { authorizerClaims, proxyEvent } from './events.ts';
+import { placeProcesses } from './placement.ts';
 import type { LoadScenario } from './protocol.ts';
 import { kilobytes } from './report.ts';
 import {
@@ -119,7 +120,7 @@ function git(...gitArgs: string[]): string | undefined {
   }
 }
 
-function machine(): string[] {
+function machine(placement: string): string[] {
   const cpus = os.cpus();
   const commit = git('rev-parse', '--short', 'HEAD') ?? 'unknown';
   const dirty = (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '';
@@ -128,6 +129,7 @@ function machine(): string[] {
     `- Commit: ${commit}${dirty ? ' (with uncommitted changes in the work tree)' : ''}`,
     `- Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`,
     `- Node.js: ${process.version} (bundles target node22, as deployed)`,
+    `- Placement: ${placement}`,
     `- Load: 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${(os.loadavg()[0] ?? 0).toFixed(1)} at the end, on ${cpus.length} cores (other work on the machine adds noise; rotating rounds spread it over every target alike)`,
   ];
 }
@@ -270,9 +272,15 @@ async function main(): Promise<void> {
     await rm(workDir, { recursive: true, force: true });
   };
   log(server.description);
+  const placement = await placeProcesses(server.embedded);
+  log(placement);
 
   const measured = await measure(server, workDir);
-  const results: BenchResults = { ...measured, machine: machine(), wallSeconds: (performance.now() - started) / 1000 };
+  const results: BenchResults = {
+    ...measured,
+    machine: machine(placement),
+    wallSeconds: (performance.now() - started) / 1000,
+  };
   const list = checks(results);
   if (!args.quick && !args['skip-scale']) {
     list.push({
