@@ -23,27 +23,45 @@ export const lambdaEnv = (databaseUrl: string): NodeJS.ProcessEnv => ({
   METRICS: 'emf',
 });
 
-/** Resolves with the first line the child writes on fd 3 and when it arrived; rejects if it exits first. */
-function firstReport(child: ChildProcess, what: string): Promise<{ line: string; at: number }> {
+/**
+ * Calls `onLine` with every line the child writes on fd 3, and when it arrived; `stderr()` is the
+ * end of what it wrote on stderr, for the error when it fails.
+ */
+function readReports(
+  child: ChildProcess,
+  what: string,
+  onLine: (line: string, at: number) => void,
+): { stderr: () => string } {
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const channel = child.stdio[3];
-    if (!channel || !('on' in channel)) {
-      reject(new Error(`${what}: no report channel`));
-      return;
+  const channel = child.stdio[3];
+  if (!channel || !('on' in channel)) throw new Error(`${what}: no report channel`);
+  let buffered = '';
+  channel.on('data', (chunk: Buffer) => {
+    const at = performance.now();
+    buffered += chunk.toString('utf8');
+    for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      onLine(line, at);
     }
-    channel.on('data', (chunk: Buffer) => {
-      const at = performance.now();
-      buffered += chunk.toString('utf8');
-      const end = buffered.indexOf('\n');
-      if (end >= 0) resolve({ line: buffered.slice(0, end), at });
+  });
+  return { stderr: () => stderr };
+}
+
+/** Resolves with the first line the child writes on fd 3 and when it arrived; rejects if it exits first. */
+function firstReport(child: ChildProcess, what: string): Promise<{ line: string; at: number }> {
+  return new Promise((resolve, reject) => {
+    let reported = false;
+    const { stderr } = readReports(child, what, (line, at) => {
+      if (reported) return;
+      reported = true;
+      resolve({ line, at });
     });
     child.once('close', (code) => {
-      if (!buffered.includes('\n')) reject(new Error(`${what} exited (${code}) without a report:\n${stderr}`));
+      if (!reported) reject(new Error(`${what} exited (${code}) without a report:\n${stderr()}`));
     });
     child.once('error', reject);
   });
@@ -97,31 +115,23 @@ export async function startServingDriver(
     stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
   });
   const what = `driver (serve, ${path.basename(plan.bundle)})`;
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
+  const exited = new Promise<string>((resolve) => {
+    child.once('close', (code) => resolve(`exited (${code})`));
+    child.once('error', (error) => resolve(`could not run: ${error.message}`));
   });
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   const waiting: Array<{
     resolve: (result: Extract<DriverResult, { ok: true }>) => void;
     reject: (error: Error) => void;
   }> = [];
-  let buffered = '';
-  const channel = child.stdio[3];
-  if (!channel || !('on' in channel)) throw new Error(`${what}: no report channel`);
-  channel.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
-      const result = JSON.parse(buffered.slice(0, end)) as DriverResult;
-      buffered = buffered.slice(end + 1);
-      const next = waiting.shift();
-      if (!next) continue;
-      if (result.ok) next.resolve(result);
-      else next.reject(new Error(`${what} failed: ${result.error}`));
-    }
+  const { stderr } = readReports(child, what, (line) => {
+    const result = JSON.parse(line) as DriverResult;
+    const next = waiting.shift();
+    if (!next) return;
+    if (result.ok) next.resolve(result);
+    else next.reject(new Error(`${what} failed: ${result.error}`));
   });
-  void exited.then((code) => {
-    for (const next of waiting.splice(0)) next.reject(new Error(`${what} exited (${code}):\n${stderr}`));
+  void exited.then((how) => {
+    for (const next of waiting.splice(0)) next.reject(new Error(`${what} ${how}:\n${stderr()}`));
   });
   const nextResult = () =>
     new Promise<Extract<DriverResult, { ok: true }>>((resolve, reject) => waiting.push({ resolve, reject }));

@@ -21,8 +21,6 @@ export interface LoadSummary {
   p50Ms: number;
   p99Ms: number;
   cpuMicrosPerRequest: number;
-  /** Every round's throughput, in the order the rounds ran. */
-  roundThroughputs: number[];
 }
 
 /** Runs every scenario through each target in rotating rounds; per target, one summary per scenario. */
@@ -82,7 +80,6 @@ export async function measureWarm(options: {
             p50Ms: of((result) => result.p50Ms),
             p99Ms: of((result) => result.p99Ms),
             cpuMicrosPerRequest: of((result) => result.cpuMicrosPerRequest),
-            roundThroughputs: results.map((result) => result.throughputPerSecond),
           };
         }),
       ]),
