@@ -56,9 +56,10 @@ export const prices = {
 export const assumptions = {
   /** Billed duration of one API invocation on Lambda, in ms. */
   lambdaBilledMs: 10,
-  /** Log bytes per request: the API's request line (~240 B) and EMF document (~210 B), measured
-   * locally, plus Lambda's START/END/REPORT lines and the stage's access log line, estimated. */
-  logBytesPerRequest: 1200,
+  /** Log bytes per request: the function writes nothing for a success (test/unit/metrics.test.ts),
+   * so it is Lambda's START/END/REPORT lines (~360 B) and the stage's access log line (~340 B),
+   * estimated from sample lines, plus CloudWatch's 26 B per event. */
+  logBytesPerRequest: 800,
   /** Response bytes per request through CloudFront. */
   responseBytes: 1000,
   /** Share of requests X-Ray records (the default sampling rule: 1 per second plus 5%). */
@@ -175,10 +176,11 @@ export function estimateCost(
     item: `X-Ray (${options.xraySampled * 100}% sampled)`,
     monthlyUsd: options.xraySampled * prices.xrayPerMillionTraces,
   });
-  // The EMF counters exist as custom metrics once traffic emits them (9 names, one dimension set).
+  // The EMF counters exist as custom metrics once traffic emits them (5 names, one dimension set);
+  // request counts by status are API Gateway's own metrics, which cost nothing.
   perMillion.push({
-    item: 'EMF custom metrics × 9 (a month, once traffic emits them)',
-    monthlyUsd: 9 * prices.customMetricMonth,
+    item: 'EMF custom metrics × 5 (a month, once traffic emits them)',
+    monthlyUsd: 5 * prices.customMetricMonth,
   });
 
   return { idle, perMillion, idleUsd: sum(idle), perMillionUsd: sum(perMillion) };

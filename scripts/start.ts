@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     verifier: createLocalVerifier(),
     port,
     host: process.env.HOST ?? '127.0.0.1',
+    accessLog: (line) => process.stdout.write(`${line}\n`),
   });
 
   const base = `http://localhost:${port}`;

@@ -10,13 +10,7 @@ import type { OperationContext, OperationHandlers } from './context.ts';
 import { createDatabase, type Database } from './db.ts';
 import { HttpError, ServiceUnavailableError, UnauthorizedError } from './errors.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
-import {
-  createMetrics,
-  type MetricSink,
-  type MetricsRecorder,
-  statusClassMetric,
-  stdoutMetricSink,
-} from './metrics.ts';
+import { createMetrics, type MetricSink, type MetricsRecorder, stdoutMetricSink } from './metrics.ts';
 import { originVerifyHeader, verifyOrigin } from './origin-verify.ts';
 import { principalFromClaims } from './principal.ts';
 import { headerMap, parseRequest, routeOf } from './request.ts';
@@ -127,19 +121,21 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       }
     }
     response = withCorsOrigin(response, headers.origin, config.corsAllowedOrigins);
-    const statusClass = statusClassMetric(response.statusCode);
-    if (statusClass) metrics.count(statusClass);
     if (response.statusCode === 412) metrics.count('PreconditionFailed');
+    // API Gateway writes an access log line for every request (its requestId is this one) and counts
+    // requests, 4xx and 5xx itself, including those its authorizer rejects before this function runs.
+    // So the function adds a request line only where it knows more: a rejected or failed request, or
+    // every request at LOG_LEVEL=debug; and an EMF document only when it counted something. Both go
+    // out as one write; a plain success writes nothing.
+    const level = response.statusCode >= 400 ? 'info' : 'debug';
     const facts = {
       method: event.httpMethod,
       path: event.path,
       status: response.statusCode,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
     };
-    // One line per invocation (a write costs more than building the line): with metrics on, the
-    // request line rides in the EMF document, whatever LOG_LEVEL says; without, it is an info line.
-    if (metrics.enabled) metrics.flush(log.entry('request', facts));
-    else log.info('request', facts);
+    if (metrics.enabled) metrics.flush(log.entry(level, 'request', facts));
+    else log[level]('request', facts);
     return response;
   };
 

@@ -12,10 +12,10 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
   /**
-   * What `info(message, fields)` would write, as an object, written nowhere: for a line that goes
-   * out inside another document (the invocation's EMF metrics document).
+   * What `level(message, fields)` would write, as an object, written nowhere (undefined below the
+   * logger's level): for a line that goes out inside another document (the invocation's EMF document).
    */
-  entry(message: string, fields?: LogFields): LogFields;
+  entry(level: LogLevel, message: string, fields?: LogFields): LogFields | undefined;
 }
 
 export type LogSink = (line: string) => void;
@@ -53,8 +53,9 @@ class JsonLogger implements Logger {
     return new JsonLogger(this.level, Object.assign({}, this.base, fields), this.sink);
   }
 
-  entry(message: string, fields?: LogFields): LogFields {
-    return Object.assign({ level: 'info', time: new Date().toISOString(), message }, this.base, fields);
+  entry(level: LogLevel, message: string, fields?: LogFields): LogFields | undefined {
+    if (order[level] < this.level) return undefined;
+    return Object.assign({ level, time: new Date().toISOString(), message }, this.base, fields);
   }
 
   private write(at: LogLevel, message: string, fields: LogFields | undefined): void {

@@ -1,6 +1,8 @@
 /**
- * CloudWatch metrics as Embedded Metric Format (EMF) lines: one JSON document per invocation,
- * written to the function's log stream, which CloudWatch turns into metrics with no API call.
+ * CloudWatch metrics as Embedded Metric Format (EMF) lines: at most one JSON document per
+ * invocation, written to the function's log stream only when the invocation counted something,
+ * which CloudWatch turns into metrics with no API call. Request counts by status are API Gateway's
+ * own metrics (Count, 4XXError, 5XXError), which also see the requests its authorizer rejects.
  * A small writer rather than Powertools Metrics: it is a few hundred bytes, and its import cost is
  * measured in infra/README.md ("Metrics"). Only the counters named here exist, each a number with
  * fixed dimensions set at cold start: no request data, user data or secret can reach a metric.
@@ -13,10 +15,6 @@ export const metricsNamespace = 'Taskboard';
 
 /** The counters the API emits. */
 export type MetricName =
-  | 'Requests2xx'
-  | 'Requests3xx'
-  | 'Requests4xx'
-  | 'Requests5xx'
   | 'ServiceUnavailableDatabase'
   | 'ServiceUnavailableSecret'
   | 'IdempotentReplays'
@@ -38,7 +36,8 @@ export interface MetricsRecorder extends Metrics {
   /**
    * Writes the counters as one EMF document. `fields` become its other members: CloudWatch turns
    * only the named counters into metrics and keeps the rest as a searchable log line, so the
-   * invocation's request line and its metrics go out as one line.
+   * invocation's request line and its metrics go out as one line. With nothing counted, `fields`
+   * go out as a plain line, and without them nothing is written.
    */
   flush(fields?: Record<string, unknown>): void;
 }
@@ -82,7 +81,12 @@ export function createMetrics(
       counts.set(name, (counts.get(name) ?? 0) + value);
     },
     flush(fields) {
-      if (!sink || (counts.size === 0 && fields === undefined)) return;
+      if (!sink) return;
+      if (counts.size === 0) {
+        // Nothing counted: no metric directive (an empty one is not valid EMF), only the line, if any.
+        if (fields !== undefined) sink(JSON.stringify(fields));
+        return;
+      }
       const recorded = counts;
       counts = new Map();
       // In the order counted, which each code path fixes: a handful of declarations in all.
@@ -95,13 +99,4 @@ export function createMetrics(
       sink(`{${members}}`);
     },
   };
-}
-
-/** The status-class counter of an HTTP status. */
-export function statusClassMetric(status: number): MetricName | undefined {
-  if (status >= 200 && status < 300) return 'Requests2xx';
-  if (status >= 300 && status < 400) return 'Requests3xx';
-  if (status >= 400 && status < 500) return 'Requests4xx';
-  if (status >= 500 && status < 600) return 'Requests5xx';
-  return undefined;
 }

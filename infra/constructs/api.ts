@@ -100,17 +100,7 @@ export class Api extends Construct {
       deployOptions: {
         stageName: props.stageName,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields({
-          caller: false,
-          httpMethod: true,
-          ip: true,
-          protocol: true,
-          requestTime: true,
-          resourcePath: true,
-          responseLength: true,
-          status: true,
-          user: true,
-        }),
+        accessLogFormat: accessLogFormat(),
         throttlingRateLimit: props.throttlingRateLimit,
         throttlingBurstLimit: props.throttlingBurstLimit,
         metricsEnabled: true,
@@ -213,4 +203,30 @@ export function rateLimitedWebAcl(
       },
     ],
   });
+}
+
+/**
+ * The stage's access log: one JSON line per request, including those the authorizer or throttling
+ * reject before the function runs. It is the request log of record: the function adds a line only
+ * for a rejected or failed request (handlers/runtime/api-handler.ts), under the same requestId.
+ */
+function accessLogFormat(): apigateway.AccessLogFormat {
+  const field = apigateway.AccessLogField;
+  return apigateway.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: field.contextRequestId(),
+      requestTime: field.contextRequestTime(),
+      ip: field.contextIdentitySourceIp(),
+      protocol: field.contextProtocol(),
+      httpMethod: field.contextHttpMethod(),
+      resourcePath: field.contextResourcePath(),
+      status: field.contextStatus(),
+      responseLength: field.contextResponseLength(),
+      responseLatency: field.contextResponseLatency(),
+      integrationLatency: field.contextIntegrationLatency(),
+      errorMessage: field.contextErrorMessage(),
+      // The caller's Cognito sub (never the token): whose request it was, as the database knows them.
+      sub: field.contextAuthorizerClaims('sub'),
+    }),
+  );
 }

@@ -290,13 +290,13 @@ export class Observability extends Construct {
           new cloudwatch.GraphWidget({ title: 'CloudFront 5xx (%)', left: [cloudFront5xx], width: 8 }),
         ],
         [
+          // API Gateway's own counts, which include what its authorizer and throttling reject.
           new cloudwatch.GraphWidget({
-            title: 'Responses by status class',
+            title: 'API responses: all, 4xx, 5xx',
             left: [
-              emf('Requests2xx', '2xx'),
-              emf('Requests3xx', '3xx'),
-              emf('Requests4xx', '4xx'),
-              emf('Requests5xx', '5xx'),
+              requests.with({ label: 'all' }),
+              api.metricClientError({ period: fiveMinutes, statistic: 'Sum', label: '4xx' }),
+              serverErrors.with({ label: '5xx' }),
             ],
             width: 8,
           }),

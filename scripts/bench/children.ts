@@ -11,7 +11,7 @@ import type { DriverPlan, DriverResult, LoadResult, Turn } from './protocol.ts';
 /**
  * A minimal environment, like a Lambda function's: PATH, and the variables the stack gives the API
  * function that change its work per request (infra/constructs/api.ts: LOG_LEVEL info, METRICS emf,
- * so the API writes its request line and metrics as deployed), with one pooled connection, as on
+ * so the API logs and writes metrics as deployed), with one pooled connection, as on
  * Lambda. The peers and the floor ignore what they do not read.
  */
 export const lambdaEnv = (databaseUrl: string): NodeJS.ProcessEnv => ({

@@ -51,6 +51,12 @@ export interface LocalGatewayOptions {
    * deployed; defaults to `CORS_ALLOWED_ORIGINS` (the handler reads the same variable), else `*`.
    */
   corsAllowedOrigins?: string[];
+  /**
+   * Receives one JSON line per request, as the stage writes its access log (infra/constructs/api.ts):
+   * the function itself logs only rejected and failed requests. `npm start` prints them; by default
+   * they go nowhere.
+   */
+  accessLog?: (line: string) => void;
 }
 
 export type LocalGateway = ListeningServer;
@@ -206,6 +212,22 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     const requestId = randomUUID();
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
+    const { accessLog } = options;
+    if (accessLog) {
+      const started = performance.now();
+      response.on('finish', () =>
+        accessLog(
+          JSON.stringify({
+            requestId,
+            requestTime: new Date().toISOString(),
+            httpMethod: method,
+            path: url.pathname,
+            status: response.statusCode,
+            responseLatency: Math.round(performance.now() - started),
+          }),
+        ),
+      );
+    }
 
     if (method === 'GET' && url.pathname === '/openapi.json') return serveFile(response, specFile, 'application/json');
     if (method === 'GET' && (url.pathname === '/docs' || url.pathname === '/docs/')) {

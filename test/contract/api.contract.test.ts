@@ -770,6 +770,25 @@ describe('every operation', () => {
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('writes an access line per request, as the stage does, including one its authorizer rejects; never the token', async () => {
+    const lines: string[] = [];
+    const handler = createTestHandler();
+    const logged = await startLocalGateway({ handler, verifier, port: 0, accessLog: (line) => lines.push(line) });
+    handlers.push(handler);
+    gateways.push(logged);
+    const { token } = await registered('access-logged');
+
+    await call(logged, 'listTasks', 'GET', '/tasks', { token });
+    await call(logged, 'listTasks', 'GET', '/tasks');
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ httpMethod: 'GET', path: '/tasks', status: 200, requestId: expect.any(String) }),
+      expect.objectContaining({ httpMethod: 'GET', path: '/tasks', status: 401 }),
+    ]);
+    expect(lines.join('\n')).not.toContain(token.split('.')[2]);
+  });
+
   it('answers an unknown route with 404 problem+json, like the deployed gateway', async () => {
     const response = await fetch(`${api.url}/projects`);
     expect(response.status).toBe(404);

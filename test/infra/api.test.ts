@@ -156,8 +156,19 @@ describe('Api', () => {
       });
       const setting = propertyOf(synthesized, synthesized.stack.api.stage, 'AccessLogSetting') as {
         DestinationArn: unknown;
+        Format: string;
       };
       expect(render(setting.DestinationArn)).toContain(`<${accessLogsId}>`);
+      // The request log of record (the function logs only rejected and failed requests): who, what, how long.
+      expect(JSON.parse(setting.Format)).toMatchObject({
+        requestId: '$context.requestId',
+        httpMethod: '$context.httpMethod',
+        resourcePath: '$context.resourcePath',
+        status: '$context.status',
+        responseLatency: '$context.responseLatency',
+        integrationLatency: '$context.integrationLatency',
+        sub: '$context.authorizer.claims.sub',
+      });
     });
 
     it('takes its throttling limits from context', () => {

@@ -163,14 +163,11 @@ describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
     expect(condition).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] });
   });
 
-  it('has a dashboard that shows the API’s EMF metrics: status classes, 503 causes, replays, 412s, cold starts', () => {
+  it('has a dashboard that shows the API’s EMF metrics (503 causes, replays, 412s, cold starts) and the stage’s 4xx and 5xx', () => {
     const [[, dashboard] = []] = resourcesOfType(synthesized.json, 'AWS::CloudWatch::Dashboard');
     const body = render(dashboard?.Properties?.DashboardBody);
 
     for (const metric of [
-      'Requests2xx',
-      'Requests4xx',
-      'Requests5xx',
       'ServiceUnavailableDatabase',
       'ServiceUnavailableSecret',
       'IdempotentReplays',
@@ -181,6 +178,7 @@ describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
         `"Taskboard","${metric}","FunctionName","<${synthesized.logicalId(synthesized.stack.api.function)}>"`,
       );
     }
+    for (const metric of ['Count', '4XXError', '5XXError']) expect(body).toContain(`"AWS/ApiGateway","${metric}"`);
   });
 });
 

@@ -25,7 +25,7 @@ const expectations = {
     reservedConcurrency: connectionBudget('t4g.micro'),
     /** The README's cost table ("Cost"): `npm run cost` on this template. */
     idleUsd: 28.28,
-    perMillionUsd: 8.47,
+    perMillionUsd: 7.07,
   },
   prod: {
     multiAz: true,
@@ -38,7 +38,7 @@ const expectations = {
     proxy: true,
     reservedConcurrency: connectionBudget('t4g.small'),
     idleUsd: 106.82,
-    perMillionUsd: 9.67,
+    perMillionUsd: 8.27,
   },
 } as const;
 

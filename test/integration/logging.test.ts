@@ -9,6 +9,7 @@ import { buildClaims, createProxyEvent, createTestHandler, uniqueEmail } from '.
 let keyDir: string;
 let lines: string[];
 let handler: ApiHandler;
+let debugHandler: ApiHandler;
 let unmigrated: ApiHandler;
 
 beforeAll(() => {
@@ -16,11 +17,17 @@ beforeAll(() => {
   lines = [];
   const logSink = (line: string) => lines.push(line);
   handler = createTestHandler({ logSink });
-  unmigrated = createTestHandler({ databaseUrl: inject('unmigratedDatabaseUrl'), logSink });
+  // The most a deployment can log: what must never appear in a line, must not appear here either.
+  debugHandler = createTestHandler({ logSink, env: { LOG_LEVEL: 'debug' } });
+  unmigrated = createTestHandler({
+    databaseUrl: inject('unmigratedDatabaseUrl'),
+    logSink,
+    env: { LOG_LEVEL: 'debug' },
+  });
 });
 
 afterAll(async () => {
-  await Promise.all([handler.close(), unmigrated.close()]);
+  await Promise.all([handler.close(), debugHandler.close(), unmigrated.close()]);
   rmSync(keyDir, { recursive: true, force: true });
 });
 
@@ -39,18 +46,30 @@ const entriesFor = (requestId: string) =>
   lines.map((line) => JSON.parse(line)).filter((entry) => entry.requestId === requestId);
 
 describe('request logs', () => {
-  it('when a request is handled, writes a JSON line with its requestId, operationId and status', async () => {
+  it('at the default level (info), a success writes no line: the stage’s access log records it', async () => {
+    // Arrange
+    const { event } = authenticatedEvent(uniqueEmail('quiet'), { method: 'POST', path: '/users' });
+
+    // Act
+    const result = await handler(event);
+
+    // Assert
+    expect(result.statusCode).toBe(201);
+    expect(entriesFor(event.requestContext.requestId)).toEqual([]);
+  });
+
+  it('at LOG_LEVEL=debug, every request writes a JSON line with its requestId, operationId and status', async () => {
     // Arrange
     const email = uniqueEmail('logged');
     const { event } = authenticatedEvent(email, { method: 'POST', path: '/users' });
 
     // Act
-    await handler(event);
+    await debugHandler(event);
 
     // Assert
     expect(entriesFor(event.requestContext.requestId)).toContainEqual(
       expect.objectContaining({
-        level: 'info',
+        level: 'debug',
         message: 'request',
         requestId: event.requestContext.requestId,
         operationId: 'registerUser',
@@ -62,7 +81,7 @@ describe('request logs', () => {
     );
   });
 
-  it('when a request is rejected, logs its status too', async () => {
+  it('when a request is rejected, logs it at info with its status', async () => {
     // Arrange
     const { event } = authenticatedEvent(uniqueEmail('rejected'), { method: 'GET', path: '/tasks/not-a-uuid' });
 
@@ -71,7 +90,7 @@ describe('request logs', () => {
 
     // Assert
     expect(entriesFor(event.requestContext.requestId)).toContainEqual(
-      expect.objectContaining({ message: 'request', operationId: 'getTask', status: 400 }),
+      expect.objectContaining({ level: 'info', message: 'request', operationId: 'getTask', status: 400 }),
     );
   });
 
@@ -88,8 +107,8 @@ describe('request logs', () => {
     const failing = authenticatedEvent(email, { method: 'POST', path: '/users' });
 
     // Act
-    await handler(register.event);
-    await handler(create.event);
+    await debugHandler(register.event);
+    await debugHandler(create.event);
     await unmigrated(failing.event);
 
     // Assert

@@ -8,8 +8,9 @@ import { createMetrics, metricsNamespace } from '../../handlers/runtime/metrics.
 import { createSecretReader } from '../../handlers/runtime/secrets.ts';
 import { createProxyEvent } from '../support/factories.ts';
 
+/** What the sink received: an EMF document, or (nothing counted) a plain request line without `_aws`. */
 interface EmfDocument {
-  _aws: {
+  _aws?: {
     Timestamp: number;
     CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
   };
@@ -42,7 +43,7 @@ const handlerWith = (
 
 /** The counters of a document: the metrics its directive names, with their values. */
 const countsOf = (document: EmfDocument | undefined) =>
-  Object.fromEntries((document?._aws.CloudWatchMetrics[0]?.Metrics ?? []).map(({ Name }) => [Name, document?.[Name]]));
+  Object.fromEntries((document?._aws?.CloudWatchMetrics[0]?.Metrics ?? []).map(({ Name }) => [Name, document?.[Name]]));
 
 describe('createMetrics', () => {
   it('writes one EMF document per flush, declaring each counted metric under the namespace and dimensions', () => {
@@ -53,9 +54,9 @@ describe('createMetrics', () => {
       () => new Date(1_700_000_000_000),
     );
 
-    metrics.count('Requests2xx');
-    metrics.count('Requests2xx');
     metrics.count('IdempotentReplays');
+    metrics.count('IdempotentReplays');
+    metrics.count('PreconditionFailed');
     metrics.flush();
     metrics.flush();
 
@@ -68,16 +69,26 @@ describe('createMetrics', () => {
             Namespace: metricsNamespace,
             Dimensions: [['FunctionName']],
             Metrics: [
-              { Name: 'Requests2xx', Unit: 'Count' },
               { Name: 'IdempotentReplays', Unit: 'Count' },
+              { Name: 'PreconditionFailed', Unit: 'Count' },
             ],
           },
         ],
       },
       FunctionName: 'fn',
-      Requests2xx: 2,
-      IdempotentReplays: 1,
+      IdempotentReplays: 2,
+      PreconditionFailed: 1,
     });
+  });
+
+  it('with nothing counted, writes the fields as a plain line (no metric directive), or nothing', () => {
+    const lines: string[] = [];
+    const metrics = createMetrics((line) => lines.push(line), { FunctionName: 'fn' });
+
+    metrics.flush();
+    metrics.flush({ message: 'request', status: 400 });
+
+    expect(lines.map((line) => JSON.parse(line))).toEqual([{ message: 'request', status: 400 }]);
   });
 
   it('without a sink, writes nothing', () => {
@@ -90,16 +101,21 @@ describe('createMetrics', () => {
 });
 
 describe('metrics in the API handler', () => {
-  it('counts the cold start once and the status class of every response', async () => {
-    const { handler, documents } = handlerWith({
+  it('counts the cold start once; a later success writes nothing, a later rejection only its request line', async () => {
+    const { handler, documents, lines } = handlerWith({
       getHealth: async () => ({ status: 200, body: { status: 'ok' } }) as never,
     });
 
     await handler(createProxyEvent({ method: 'GET', path: '/health' }));
+    await handler(createProxyEvent({ method: 'GET', path: '/health' }));
     await handler(createProxyEvent({ method: 'GET', path: '/no-such-path' }));
     await handler.close();
 
-    expect(documents.map(countsOf)).toEqual([{ ColdStarts: 1, Requests2xx: 1 }, { Requests4xx: 1 }]);
+    expect(documents.map(countsOf)).toEqual([{ ColdStarts: 1 }, {}]);
+    expect(documents[0]).not.toHaveProperty('message');
+    expect(documents[1]).toMatchObject({ level: 'info', message: 'request', status: 404 });
+    expect(documents[1]).not.toHaveProperty('_aws');
+    expect(lines).toEqual([]);
   });
 
   it('counts a 412 as a precondition failure, and a handler’s own counter (an idempotent replay)', async () => {
@@ -117,7 +133,6 @@ describe('metrics in the API handler', () => {
       ColdStarts: 1,
       IdempotentReplays: 1,
       PreconditionFailed: 1,
-      Requests4xx: 1,
     });
   });
 
@@ -142,14 +157,15 @@ describe('metrics in the API handler', () => {
     expect(countsOf(database.documents[0])).toEqual({
       ColdStarts: 1,
       ServiceUnavailableDatabase: 1,
-      Requests5xx: 1,
     });
-    expect(countsOf(secret.documents[0])).toEqual({ ColdStarts: 1, ServiceUnavailableSecret: 1, Requests5xx: 1 });
+    expect(countsOf(secret.documents[0])).toEqual({ ColdStarts: 1, ServiceUnavailableSecret: 1 });
   });
 
-  it('writes one line per invocation: the request line is the EMF document, not a line of its own', async () => {
+  it('writes at most one line per invocation: a rejection’s request line is the EMF document, not a line of its own', async () => {
     const { handler, documents, lines } = handlerWith({
-      getHealth: async () => ({ status: 200, body: { status: 'ok' } }) as never,
+      getHealth: async () => {
+        throw new PreconditionFailedError('stale');
+      },
     });
 
     await handler(createProxyEvent({ method: 'GET', path: '/health' }));
@@ -157,7 +173,8 @@ describe('metrics in the API handler', () => {
 
     expect(lines.filter((line) => (JSON.parse(line) as { message?: string }).message === 'request')).toEqual([]);
     expect(documents).toHaveLength(1);
-    expect(documents[0]).toMatchObject({ level: 'info', message: 'request', operationId: 'getHealth', status: 200 });
+    expect(documents[0]).toMatchObject({ level: 'info', message: 'request', operationId: 'getHealth', status: 412 });
+    expect(countsOf(documents[0])).toEqual({ ColdStarts: 1, PreconditionFailed: 1 });
   });
 
   it('makes metrics of the named counters only, by FunctionName only; the request line rides along as log fields', async () => {
@@ -169,8 +186,8 @@ describe('metrics in the API handler', () => {
     await handler.close();
 
     const [document] = documents;
-    const directive = document?._aws.CloudWatchMetrics[0];
-    expect(directive?.Metrics.map(({ Name }) => Name).sort()).toEqual(['ColdStarts', 'Requests4xx']);
+    const directive = document?._aws?.CloudWatchMetrics[0];
+    expect(directive?.Metrics.map(({ Name }) => Name)).toEqual(['ColdStarts']);
     expect(directive?.Dimensions).toEqual([['FunctionName']]);
     expect(document).toMatchObject({ message: 'request', operationId: 'getUser', status: 400 });
     expect(JSON.stringify(documents)).not.toContain('Bearer');
