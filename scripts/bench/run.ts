@@ -65,7 +65,7 @@ throughput, p50, p99, CPU per request, and the API's list at 1,000 vs 1,000,000 
 is against the floor, measured in the same run. Exits 1 if a target is missed.
 
 Options:
-  --quick          Five short rounds and a small scale run: for development on a busy
+  --quick          Nine short rounds and a small scale run: for development on a busy
                    machine. The numbers are noisy; the full run is the one that counts.
   --skip-scale     Leave out the scale section (seeding 1,000,000 tasks is most of its time).
   --output FILE    Where to write the results document. Default: bench/results.md for a full run;

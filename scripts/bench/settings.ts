@@ -18,10 +18,12 @@ export interface BenchSettings {
 
 export const fullSettings: BenchSettings = {
   coldStartRuns: 10,
-  warmRounds: 15,
+  // Many short rounds: the turns a ratio pairs are close in time (a round of every target takes
+  // about a second), and the median of the per-round ratios has many rounds to settle on.
+  warmRounds: 45,
   warmup: 1500,
-  turnWarmup: 25,
-  iterations: { getTask: 300, listTasks: 200, createTask: 200 },
+  turnWarmup: 10,
+  iterations: { getTask: 100, listTasks: 70, createTask: 70 },
   scaleSizes: [1000, 1_000_000],
   deepRows: 10_000,
   scaleRounds: 3,
@@ -32,10 +34,10 @@ export const fullSettings: BenchSettings = {
 /** Short rounds for development on a busy machine: the same figures, far noisier. */
 export const quickSettings: BenchSettings = {
   coldStartRuns: 3,
-  warmRounds: 5,
+  warmRounds: 9,
   warmup: 500,
   turnWarmup: 10,
-  iterations: { getTask: 120, listTasks: 80, createTask: 80 },
+  iterations: { getTask: 60, listTasks: 40, createTask: 40 },
   scaleSizes: [1000, 20_000],
   deepRows: 2000,
   scaleRounds: 1,

@@ -4,7 +4,9 @@
  * is the steady state of an instance that has served a while, not V8 compiling the code. Then the
  * drivers take turns: every round runs each scenario on every target in turn, the order rotating,
  * so a slow moment of the machine falls on all targets alike and each target's turn of a scenario
- * sits next to the others' in time. Each figure is the median over the rounds of that turn's value.
+ * sits next to the others' in time. Each figure is the median over the rounds of that turn's value;
+ * a ratio between two targets is the median of their per-round ratios (results.ts), so a slow moment
+ * of the machine, which falls on the turns of one round, cancels out of it.
  */
 import path from 'node:path';
 import { lambdaEnv, type ServingDriver, startServingDriver } from './children.ts';
@@ -12,15 +14,21 @@ import { rotated } from './cold-start.ts';
 import type { LoadResult, LoadScenario } from './protocol.ts';
 import { median } from './stats.ts';
 
-export interface LoadSummary {
-  name: string;
-  rounds: number;
-  /** Measured invocations over all rounds. */
-  requests: number;
+/** What one turn measured, or (in a summary) the median of a figure over the rounds. */
+export interface LoadFigures {
   throughputPerSecond: number;
   p50Ms: number;
   p99Ms: number;
   cpuMicrosPerRequest: number;
+}
+
+export interface LoadSummary extends LoadFigures {
+  name: string;
+  rounds: number;
+  /** Measured invocations over all rounds. */
+  requests: number;
+  /** Each round's turn, in round order: the turns of one round sit next to each other in time. */
+  perRound: LoadFigures[];
 }
 
 /** Runs every scenario through each target in rotating rounds; per target, one summary per scenario. */
@@ -80,6 +88,12 @@ export async function measureWarm(options: {
             p50Ms: of((result) => result.p50Ms),
             p99Ms: of((result) => result.p99Ms),
             cpuMicrosPerRequest: of((result) => result.cpuMicrosPerRequest),
+            perRound: results.map(({ throughputPerSecond, p50Ms, p99Ms, cpuMicrosPerRequest }) => ({
+              throughputPerSecond,
+              p50Ms,
+              p99Ms,
+              cpuMicrosPerRequest,
+            })),
           };
         }),
       ]),
