@@ -23,14 +23,17 @@ export type LogSink = (line: string) => void;
 const stdout: LogSink = (line) => process.stdout.write(`${line}\n`);
 
 /**
- * A logger per request, so it is cheap to make: a child is one object holding its merged fields,
- * with the methods on the prototype (a closure per method per child cost more than the line it wrote).
+ * A logger per request, so it is cheap to make: a child is one object holding its own fields and
+ * its parent, with the methods on the prototype; the fields are merged only when a line is written,
+ * which most requests never do (a closure per method per child, or a merge per child, cost more
+ * than the line).
  */
 class JsonLogger implements Logger {
   constructor(
     private readonly level: number,
-    private readonly base: LogFields,
+    private readonly fields: LogFields,
     private readonly sink: LogSink,
+    private readonly parent?: JsonLogger,
   ) {}
 
   debug(message: string, fields?: LogFields): void {
@@ -50,18 +53,24 @@ class JsonLogger implements Logger {
   }
 
   child(fields: LogFields): Logger {
-    return new JsonLogger(this.level, Object.assign({}, this.base, fields), this.sink);
+    return new JsonLogger(this.level, fields, this.sink, this);
   }
 
   entry(level: LogLevel, message: string, fields?: LogFields): LogFields | undefined {
     if (order[level] < this.level) return undefined;
-    return Object.assign({ level, time: new Date().toISOString(), message }, this.base, fields);
+    return Object.assign(this.base({ level, time: new Date().toISOString(), message }), fields);
+  }
+
+  /** `line` with this logger's fields and its ancestors', the nearest winning. */
+  private base(line: LogFields): LogFields {
+    this.parent?.base(line);
+    // Object.assign, not spread: see jsonResponse in response.ts.
+    return Object.assign(line, this.fields);
   }
 
   private write(at: LogLevel, message: string, fields: LogFields | undefined): void {
     if (order[at] < this.level) return;
-    // Object.assign, not spread: see jsonResponse in response.ts.
-    const line = Object.assign({ level: at, time: new Date().toISOString(), message }, this.base, fields);
+    const line = Object.assign(this.base({ level: at, time: new Date().toISOString(), message }), fields);
     // The replacer visits every key; only a line with a nested value can carry an error.
     let nested = false;
     for (const key in fields) {
