@@ -74,9 +74,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     return { config, db, log, secrets, metrics };
   };
 
+  /** The dependencies once built: a warm invocation does not wait on the settled promise again. */
+  let ready: Dependencies | undefined;
   const handle = async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
-    dependencies ??= init();
-    const { config, db, log: rootLog, secrets, metrics } = await dependencies;
+    if (!ready) {
+      dependencies ??= init();
+      ready = await dependencies;
+    }
+    const { config, db, log: rootLog, secrets, metrics } = ready;
     const started = performance.now();
     const requestId = event.requestContext?.requestId ?? context?.awsRequestId ?? 'local';
     const headers = headerMap(event);
@@ -144,6 +149,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       if (!dependencies) return;
       const { db } = await dependencies;
       dependencies = undefined;
+      ready = undefined;
       await db.end();
     },
   });

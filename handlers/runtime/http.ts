@@ -85,16 +85,16 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
 
 /**
  * One page from `limit + 1` rows fetched in keyset order: the extra row only says whether a next
- * page exists, and `nextCursor` points after the last row shown.
+ * page exists, and `nextCursor` points after the last item shown (its `createdAt` and `id`).
  */
-export function toPage<Row extends { cursor: Cursor }, Item>(
+export function toPage<Row, Item extends Cursor>(
   rows: Row[],
   limit: number,
   item: (row: Row) => Item,
 ): { items: Item[]; nextCursor: string | null } {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return { items: page.map(item), nextCursor: rows.length > limit && last ? encodeCursor(last.cursor) : null };
+  const items = rows.slice(0, limit).map(item);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
 
 /** A compiled OpenAPI path template: `/tasks/{taskId}` → a regex capturing `taskId`. */

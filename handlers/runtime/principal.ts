@@ -14,8 +14,11 @@ export interface Principal {
 
 type Claims = Record<string, unknown>;
 
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+function text(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
 
 /**
  * `cognito:groups` arrives as a string: `admin`, `admin,editors` (REST API) or `[admin editors]`

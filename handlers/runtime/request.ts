@@ -26,6 +26,7 @@ export interface ParsedRequest {
 }
 
 interface Route extends PathPattern {
+  template: string;
   /** The operation of each method the path documents. */
   methods: Map<string, OperationId>;
   /** The `Allow` header of a 405 on this path. */
@@ -49,6 +50,7 @@ const routes: Route[] = [
     .entries(),
 ]
   .map(([path, methods]) => ({
+    template: path,
     methods,
     allow: [...methods.keys(), 'OPTIONS'].join(', '),
     ...compilePathTemplate(path),
@@ -78,33 +80,49 @@ const groupNames = { path: 'path', query: 'query', header: 'headers' } as const;
 
 const compiled = validators as unknown as Record<string, Validator | undefined>;
 
-/** Matches the event to an operation of the spec, or throws 404 (unknown path) or 405 (another method). */
-export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>): {
-  operationId: OperationId;
-  params: Record<string, string>;
-} {
+/** Each route by its template, as API Gateway names the resource it matched in `event.resource`. */
+const routesByTemplate = new Map(routes.map((route) => [route.template, route]));
+
+type Routed = { operationId: OperationId; params: Record<string, string> };
+
+/** The operation of `method` on `route` if `path` matches it; throws 405 for an undocumented method. */
+function matchRoute(route: Route, path: string, method: string): Routed | undefined {
+  const match = route.pattern.exec(path);
+  if (!match) return undefined;
+  const operationId = route.methods.get(method);
+  if (!operationId) {
+    throw new MethodNotAllowedError(`This path answers only ${route.allow}.`, route.allow);
+  }
+  const params: Record<string, string> = {};
+  try {
+    route.parameterNames.forEach((name, index) => {
+      params[name] = decodeURIComponent(match[index + 1] ?? '');
+    });
+  } catch (error) {
+    // A malformed percent-escape in a path parameter (`/tasks/%zz`) makes decoding throw: the client's error.
+    if (!(error instanceof URIError)) throw error;
+    throw new BadRequestError('The path is not valid percent-encoded UTF-8.', [
+      { path: '/path', message: 'must be valid percent-encoding' },
+    ]);
+  }
+  return { operationId, params };
+}
+
+/**
+ * Matches the event to an operation of the spec, or throws 404 (unknown path) or 405 (another
+ * method). The resource API Gateway matched is tried first, so a deployed request costs one regex;
+ * the path still has to match it and is decoded the same way, and an event without a known
+ * resource (or whose path does not fit it) is routed by scanning every template.
+ */
+export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'> & { resource?: string }): Routed {
   const method = event.httpMethod.trim().toUpperCase();
   const path = normalisePath(event.path);
+  const named = event.resource === undefined ? undefined : routesByTemplate.get(event.resource);
+  const routed = named && matchRoute(named, path, method);
+  if (routed) return routed;
   for (const route of routes) {
-    const match = route.pattern.exec(path);
-    if (!match) continue;
-    const operationId = route.methods.get(method);
-    if (!operationId) {
-      throw new MethodNotAllowedError(`This path answers only ${route.allow}.`, route.allow);
-    }
-    const params: Record<string, string> = {};
-    try {
-      route.parameterNames.forEach((name, index) => {
-        params[name] = decodeURIComponent(match[index + 1] ?? '');
-      });
-    } catch (error) {
-      // A malformed percent-escape in a path parameter (`/tasks/%zz`) makes decoding throw: the client's error.
-      if (!(error instanceof URIError)) throw error;
-      throw new BadRequestError('The path is not valid percent-encoded UTF-8.', [
-        { path: '/path', message: 'must be valid percent-encoding' },
-      ]);
-    }
-    return { operationId, params };
+    const found = matchRoute(route, path, method);
+    if (found) return found;
   }
   throw new NotFoundError('No operation matches this method and path.');
 }
@@ -112,7 +130,9 @@ export function routeOf(event: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path'>
 /** Lower-cased header map from the event (API Gateway keeps the client's casing). */
 export function headerMap(event: Pick<APIGatewayProxyEvent, 'headers'>): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
+  const given = event.headers ?? {};
+  for (const name of Object.keys(given)) {
+    const value = given[name];
     if (value !== undefined) headers[name.toLowerCase()] = value;
   }
   return headers;
@@ -166,11 +186,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function readBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>, maxBytes: number): string | undefined {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
-  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-  if (bytes.byteLength > maxBytes) {
-    throw new PayloadTooLargeError(`The request body is ${bytes.byteLength} bytes; the limit is ${maxBytes}.`);
+  const tooLarge = (size: number) =>
+    new PayloadTooLargeError(`The request body is ${size} bytes; the limit is ${maxBytes}.`);
+  if (!event.isBase64Encoded) {
+    // Counted, not copied: a text body is used as it came.
+    const size = Buffer.byteLength(event.body, 'utf8');
+    if (size > maxBytes) throw tooLarge(size);
+    return event.body;
   }
-  if (!event.isBase64Encoded) return event.body;
+  const bytes = Buffer.from(event.body, 'base64');
+  if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength);
   try {
     return utf8.decode(bytes);
   } catch {
@@ -220,11 +245,10 @@ export function parseRequest(
   const errors: FieldError[] = [];
   for (const check of operation.parameters as readonly ParameterCheck[]) {
     const values = input[check.in];
-    const prefix = `/${groupNames[check.in]}/${check.name}`;
     const value = sources[check.in][check.lookup];
     if (value === undefined) {
       if ('default' in check) values[check.name] = check.default;
-      else if (check.required) errors.push({ path: prefix, message: 'is required' });
+      else if (check.required) errors.push({ path: `/${groupNames[check.in]}/${check.name}`, message: 'is required' });
       continue;
     }
     values[check.name] = value;
@@ -234,7 +258,7 @@ export function parseRequest(
       validate &&
       !validate(value, { instancePath: '', parentData: values, parentDataProperty: check.name, rootData: values })
     ) {
-      errors.push(...toFieldErrors(validate.errors, prefix));
+      errors.push(...toFieldErrors(validate.errors, `/${groupNames[check.in]}/${check.name}`));
     }
   }
   const validateBody = compiled[`${operationId}Body`];

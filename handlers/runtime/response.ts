@@ -8,17 +8,15 @@ import type { Logger } from './logger.ts';
  * Merged with Object.assign rather than spread: on the hot path V8's spread of a second object
  * into a literal took 4 µs here, Object.assign 0.2 µs (a scratch micro-benchmark, Node 20).
  */
+const jsonHeaders: Record<string, string> = Object.assign({}, corsHeaders, { 'Content-Type': 'application/json' });
+
 export function jsonResponse(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): APIGatewayProxyResult {
   if (body === undefined) return { statusCode: status, headers: Object.assign({}, corsHeaders, headers), body: '' };
-  return {
-    statusCode: status,
-    headers: Object.assign({}, corsHeaders, { 'Content-Type': 'application/json' }, headers),
-    body: JSON.stringify(body),
-  };
+  return { statusCode: status, headers: Object.assign({}, jsonHeaders, headers), body: JSON.stringify(body) };
 }
 
 /**

@@ -17,7 +17,6 @@ export type TaskChanges = components['schemas']['TaskUpdate'];
 export interface StoredTask {
   task: Task;
   version: number;
-  cursor: Cursor;
 }
 
 /** Why a statement wrote or returned nothing. */
@@ -43,7 +42,6 @@ const columns = (t: string) =>
    to_char(${t}.due_date, 'YYYY-MM-DD') AS due_date, ${t}.version, ${t}.created_at, ${t}.updated_at`;
 
 function toTask(row: TaskRow): StoredTask {
-  const createdAt = isoTimestamp(row.created_at);
   return {
     task: {
       id: row.id,
@@ -53,11 +51,10 @@ function toTask(row: TaskRow): StoredTask {
       status: row.status,
       priority: row.priority,
       dueDate: row.due_date,
-      createdAt,
+      createdAt: isoTimestamp(row.created_at),
       updatedAt: isoTimestamp(row.updated_at),
     },
     version: row.version,
-    cursor: { createdAt, id: row.id },
   };
 }
 

@@ -19,7 +19,6 @@ export interface StoredUser {
   user: User;
   version: number;
   /** Precise sort key for keyset pagination. */
-  cursor: Cursor;
 }
 
 /** Why a statement wrote or returned nothing. */
@@ -41,7 +40,6 @@ const columns = (u: string) =>
   `${u}.id, ${u}.email, ${u}.name, ${u}.phone_number, ${u}.role, ${u}.version, ${u}.created_at, ${u}.updated_at`;
 
 function toUser(row: UserRow): StoredUser {
-  const createdAt = isoTimestamp(row.created_at);
   return {
     user: {
       id: row.id,
@@ -49,11 +47,10 @@ function toUser(row: UserRow): StoredUser {
       name: row.name,
       phoneNumber: row.phone_number,
       role: row.role,
-      createdAt,
+      createdAt: isoTimestamp(row.created_at),
       updatedAt: isoTimestamp(row.updated_at),
     },
     version: row.version,
-    cursor: { createdAt, id: row.id },
   };
 }
 
