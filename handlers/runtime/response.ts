@@ -4,12 +4,13 @@ import { corsHeaders } from '#generated/operations.ts';
 import { BadRequestError, HttpError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
+/** The headers of every JSON answer, built once. */
+const jsonHeaders: Record<string, string> = Object.assign({}, corsHeaders, { 'Content-Type': 'application/json' });
+
 /**
  * Merged with Object.assign rather than spread: on the hot path V8's spread of a second object
  * into a literal took 4 µs here, Object.assign 0.2 µs (a scratch micro-benchmark, Node 20).
  */
-const jsonHeaders: Record<string, string> = Object.assign({}, corsHeaders, { 'Content-Type': 'application/json' });
-
 export function jsonResponse(
   status: number,
   body: unknown,

@@ -18,7 +18,6 @@ export type UserChanges = components['schemas']['UserUpdate'];
 export interface StoredUser {
   user: User;
   version: number;
-  /** Precise sort key for keyset pagination. */
 }
 
 /** Why a statement wrote or returned nothing. */

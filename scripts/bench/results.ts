@@ -91,7 +91,6 @@ export function summaryTable(results: BenchResults): string {
     ),
   ];
   const scenarios = floor.warm.map((scenario, index) => ({ name: scenario.name, index }));
-  const warm = warmOf;
   const paired = (index: number, figure: keyof LoadFigures) => (target: TargetResult) =>
     pairedRatio(target, floor, index, figure);
   return markdownTable(
@@ -111,25 +110,25 @@ export function summaryTable(results: BenchResults): string {
       ...scenarios.flatMap(({ name, index }) => [
         row(
           `${name}: throughput`,
-          (t) => warm(t, index).throughputPerSecond,
+          (t) => warmOf(t, index).throughputPerSecond,
           perSecond,
           paired(index, 'throughputPerSecond'),
         ),
         row(
           `${name}: p50`,
-          (t) => warm(t, index).p50Ms,
+          (t) => warmOf(t, index).p50Ms,
           (v) => ms(v, 3),
           paired(index, 'p50Ms'),
         ),
         row(
           `${name}: p99`,
-          (t) => warm(t, index).p99Ms,
+          (t) => warmOf(t, index).p99Ms,
           (v) => ms(v, 3),
           paired(index, 'p99Ms'),
         ),
         row(
           `${name}: CPU per request`,
-          (t) => warm(t, index).cpuMicrosPerRequest,
+          (t) => warmOf(t, index).cpuMicrosPerRequest,
           (v) => `${v.toFixed(0)} µs`,
           paired(index, 'cpuMicrosPerRequest'),
         ),

@@ -49,6 +49,28 @@ describe('parseRequest', () => {
       expect(request.operationId).toBe(operationId);
     });
 
+    it('when the event names the resource API Gateway matched, routes and decodes as by the path alone; a resource the path does not fit is ignored', () => {
+      // Arrange: the task id's first character percent-encoded, as a client may send it.
+      const named = {
+        ...createProxyEvent({ method: 'GET', path: `/tasks/%33${taskId.slice(1)}` }),
+        resource: '/tasks/{taskId}',
+      };
+      const misnamed = { ...createProxyEvent({ method: 'GET', path: '/users/me' }), resource: '/tasks/{taskId}' };
+      const unknown = { ...createProxyEvent({ method: 'GET', path: '/health' }), resource: '/{proxy+}' };
+      const wrongMethod = { ...createProxyEvent({ method: 'PUT', path: '/tasks' }), resource: '/tasks' };
+
+      // Act
+      const [fromNamed, fromMisnamed, fromUnknown] = [named, misnamed, unknown].map((event) =>
+        parseRequest(event, maxBodyBytes),
+      );
+
+      // Assert
+      expect(fromNamed).toMatchObject({ operationId: 'getTask', params: { taskId } });
+      expect(fromMisnamed?.operationId).toBe('getCurrentUser');
+      expect(fromUnknown?.operationId).toBe('getHealth');
+      expect(thrownBy(() => parseRequest(wrongMethod, maxBodyBytes))).toBeInstanceOf(MethodNotAllowedError);
+    });
+
     it('when the path is /users/me, routes to getCurrentUser rather than getUser with userId "me"', () => {
       // Arrange
       const options = { method: 'GET', path: '/users/me' };
