@@ -1,5 +1,5 @@
 /**
- * The database: one small `pg` pool per process, one parameterised statement per call, and the
+ * The database: one small pool of `pg` clients per process (connections.ts), one parameterised statement per call, and the
  * conditions a Lambda instance lives in:
  * - a connection that sat idle (or frozen: the idle time is read from the wall clock, because timers
  *   do not run while an instance is frozen) is checked with an empty query under a short deadline
@@ -11,8 +11,9 @@
  * - a rotated password is one re-read of the secret and one retry; outages are 503 with Retry-After;
  *   values PostgreSQL refuses as data are 400.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { DatabaseConfig } from './config.ts';
+import { type ConnectionPool, createConnectionPool } from './connections.ts';
 import { BadRequestError, ServiceUnavailableError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { SecretReader } from './secrets.ts';
@@ -72,7 +73,7 @@ export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = codeOf(error);
   if (code && (unavailableCodes.has(code) || code.startsWith('08'))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|connection error|not queryable/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|timeout expired|Query read timeout|connect ECONNREFUSED|connection error|not queryable/i.test(
     error.message,
   );
 }
@@ -106,13 +107,13 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
   };
 
   /** When each idle client was last given back; a client absent here is fresh. */
-  const idleSince = new WeakMap<pg.PoolClient, number>();
-  /** Clients whose connection failed or ended while nobody used them. */
-  const dead = new WeakSet<pg.PoolClient>();
+  const idleSince = new WeakMap<pg.Client, number>();
+  /** Clients whose connection failed or ended while checked out. */
+  const dead = new WeakSet<pg.Client>();
 
-  let pool: Promise<pg.Pool>;
-  const createPool = async (): Promise<pg.Pool> => {
-    const connection: pg.PoolConfig = config.url
+  let pool: Promise<ConnectionPool>;
+  const createPool = async (): Promise<ConnectionPool> => {
+    const connection: pg.ClientConfig = config.url
       ? { connectionString: config.url }
       : await secret().then((s) => ({
           host: config.host ?? s.host,
@@ -122,27 +123,28 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
           // Read on every new connection, so a rotated password is picked up after `secrets.refresh`.
           password: async () => (await secret()).password,
         }));
-    const created = new pg.Pool({
+    return createConnectionPool({
       max: config.poolMax,
-      connectionTimeoutMillis: config.connectionTimeoutMs,
+      connectionTimeoutMs: config.connectionTimeoutMs,
       // Frees connections of a long-lived local process; on Lambda, timers stop while frozen, so the
       // idle check at checkout (not this timer) is what protects a thawed instance.
-      idleTimeoutMillis: 60_000,
-      // Client-side only: the server's statement_timeout is a database setting (server-settings.ts),
-      // because RDS Proxy and PgBouncer refuse or pin what a startup packet carries beyond the basics.
-      query_timeout: config.statementTimeoutMs + 1000,
-      application_name: 'taskboard-api',
-      ...connection,
-      ...(config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
+      idleTimeoutMs: 60_000,
+      client: {
+        // Client-side only: the server's statement_timeout is a database setting (server-settings.ts),
+        // because RDS Proxy and PgBouncer refuse or pin what a startup packet carries beyond the basics.
+        query_timeout: config.statementTimeoutMs + 1000,
+        application_name: 'taskboard-api',
+        ...connection,
+        ...(config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
+      },
+      onCreate: (client) => {
+        // A connection may die while checked out: marked dead, it is discarded at its release or
+        // next checkout. (The pool drops an idle one that dies.)
+        client.on('error', () => dead.add(client));
+        client.on('end', () => dead.add(client));
+      },
+      onIdleError: (error) => log.warn('idle database connection failed', { error: describe(error) }),
     });
-    created.on('connect', (client) => {
-      // A client's connection may die at any time, checked out or not: without a listener that is an
-      // uncaught 'error' that kills the process. Marked dead, it is discarded at its next checkout.
-      client.on('error', () => dead.add(client));
-      client.on('end', () => dead.add(client));
-    });
-    created.on('error', (error) => log.warn('idle database connection failed', { error: describe(error) }));
-    return created;
   };
   const replacePool = () => {
     pool = createPool();
@@ -157,7 +159,7 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
     });
 
   /** Whether an idle client still answers: an empty query, bounded by the idle-check deadline. */
-  const answers = async (client: pg.PoolClient): Promise<boolean> => {
+  const answers = async (client: pg.Client): Promise<boolean> => {
     onStatement?.('');
     try {
       await client.query({ text: '', query_timeout: config.idleCheckTimeoutMs } as pg.QueryConfig);
@@ -168,19 +170,19 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
   };
 
   /** A client fit to carry a statement: dead ones are dropped, long-idle ones checked first. */
-  const checkout = async (current: pg.Pool): Promise<pg.PoolClient> => {
+  const checkout = async (current: ConnectionPool): Promise<pg.Client> => {
     // Each pass destroys one unfit client, so at most `poolMax` passes precede a fresh connection.
     for (let pass = 0; pass <= config.poolMax; pass += 1) {
-      const client = await current.connect();
+      const client = current.takeIdle() ?? (await current.acquire());
       const since = idleSince.get(client);
       idleSince.delete(client);
       if (dead.has(client)) {
-        client.release(true);
+        current.release(client, true);
         continue;
       }
       if (since !== undefined && now() - since >= config.idleCheckMs && !(await answers(client))) {
         log.info('replacing a database connection that did not answer after idling', { idleMs: now() - since });
-        client.release(true);
+        current.release(client, true);
         continue;
       }
       return client;
@@ -188,19 +190,20 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
     throw new Error('No database connection could be checked out');
   };
 
-  const run = async (current: pg.Pool, text: string, values: unknown[] | undefined): Promise<Row[]> => {
+  const run = async (current: ConnectionPool, text: string, values: unknown[] | undefined): Promise<Row[]> => {
     for (let attempt = 1; ; attempt += 1) {
       const client = await checkout(current);
       onStatement?.(text);
       try {
         const result = await client.query(text, values);
-        idleSince.set(client, now());
-        client.release();
+        const broken = dead.has(client);
+        if (!broken) idleSince.set(client, now());
+        current.release(client, broken);
         return result.rows;
       } catch (error) {
         const broken = dead.has(client) || isUnavailable(error) || neverSent(error);
         if (!broken) idleSince.set(client, now());
-        client.release(broken ? (error as Error) : undefined);
+        current.release(client, broken);
         if (neverSent(error) && attempt === 1) continue;
         throw error;
       }
@@ -210,7 +213,7 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
   /** Runs `text` with one retry after a failed login (rotation) and maps outages to 503. */
   const query = async (text: string, values?: unknown[]): Promise<Row[]> => {
     const used = pool;
-    let current: pg.Pool;
+    let current: ConnectionPool;
     try {
       current = await used;
     } catch (error) {
@@ -250,8 +253,8 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
 }
 
 /** Ends a replaced pool once no request waits on it: `end()` strands requests still queued for a client. */
-function endWhenDrained(stale: pg.Pool): void {
-  if (stale.waitingCount > 0) {
+function endWhenDrained(stale: ConnectionPool): void {
+  if (stale.waiting > 0) {
     setTimeout(() => endWhenDrained(stale), 50).unref();
     return;
   }
