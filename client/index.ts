@@ -10,7 +10,7 @@
  */
 import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
 import type { operations as Operations, paths } from '../generated/api.ts';
-import { type OperationId, operations } from '../generated/operations.ts';
+import { type OperationId, operationResponses } from '../generated/operations.ts';
 
 export type { components, operations, paths } from '../generated/api.ts';
 export type { OperationId } from '../generated/operations.ts';
@@ -54,7 +54,7 @@ export function documentedHeaders<Op extends OperationId>(
   operationId: Op,
   response: Response,
 ): Partial<Record<DocumentedHeaderName<Op>, string>> {
-  const names = operations[operationId].responseHeaders as readonly string[];
+  const names = operationResponses[operationId].responseHeaders as readonly string[];
   const headers: Partial<Record<string, string>> = {};
   for (const name of names) {
     const value = response.headers.get(name);

@@ -7,21 +7,41 @@ import type { operations as Operations } from './api.ts';
  * token, and how each of its parameters is checked (a validator of validators.params.js).
  */
 export const operations = {
-  getHealth: { method: 'GET', path: '/health', secured: false, hasBody: false, successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'], parameters: [] },
-  listUsers: { method: 'GET', path: '/users', secured: true, hasBody: false, successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'], parameters: [{"in":"query","name":"limit","lookup":"limit","required":false,"validator":"parameter0","default":20}, {"in":"query","name":"cursor","lookup":"cursor","required":false,"validator":"parameter1"}] },
-  registerUser: { method: 'POST', path: '/users', secured: true, hasBody: false, successStatuses: [200, 201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'], parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","required":false,"validator":"parameter2"}] },
-  getCurrentUser: { method: 'GET', path: '/users/me', secured: true, hasBody: false, successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [] },
-  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","required":false,"validator":"parameter4"}] },
-  updateUser: { method: 'PUT', path: '/users/{userId}', secured: true, hasBody: true, successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
-  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'], parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
-  listTasks: { method: 'GET', path: '/tasks', secured: true, hasBody: false, successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'], parameters: [{"in":"query","name":"status","lookup":"status","required":false,"validator":"parameter5"}, {"in":"query","name":"ownerId","lookup":"ownerId","required":false,"validator":"parameter3"}, {"in":"query","name":"limit","lookup":"limit","required":false,"validator":"parameter0","default":20}, {"in":"query","name":"cursor","lookup":"cursor","required":false,"validator":"parameter1"}] },
-  createTask: { method: 'POST', path: '/tasks', secured: true, hasBody: true, successStatuses: [201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'], parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","required":false,"validator":"parameter2"}] },
-  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","required":false,"validator":"parameter4"}] },
-  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'], parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
-  updateTask: { method: 'PATCH', path: '/tasks/{taskId}', secured: true, hasBody: true, successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'], parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
+  getHealth: { method: 'GET', path: '/health', secured: false, hasBody: false, parameters: [] },
+  listUsers: { method: 'GET', path: '/users', secured: true, hasBody: false, parameters: [{"in":"query","name":"limit","lookup":"limit","required":false,"validator":"parameter0","default":20}, {"in":"query","name":"cursor","lookup":"cursor","required":false,"validator":"parameter1"}] },
+  registerUser: { method: 'POST', path: '/users', secured: true, hasBody: false, parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","required":false,"validator":"parameter2"}] },
+  getCurrentUser: { method: 'GET', path: '/users/me', secured: true, hasBody: false, parameters: [] },
+  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","required":false,"validator":"parameter4"}] },
+  updateUser: { method: 'PUT', path: '/users/{userId}', secured: true, hasBody: true, parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
+  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
+  listTasks: { method: 'GET', path: '/tasks', secured: true, hasBody: false, parameters: [{"in":"query","name":"status","lookup":"status","required":false,"validator":"parameter5"}, {"in":"query","name":"ownerId","lookup":"ownerId","required":false,"validator":"parameter3"}, {"in":"query","name":"limit","lookup":"limit","required":false,"validator":"parameter0","default":20}, {"in":"query","name":"cursor","lookup":"cursor","required":false,"validator":"parameter1"}] },
+  createTask: { method: 'POST', path: '/tasks', secured: true, hasBody: true, parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","required":false,"validator":"parameter2"}] },
+  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","required":false,"validator":"parameter4"}] },
+  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
+  updateTask: { method: 'PATCH', path: '/tasks/{taskId}', secured: true, hasBody: true, parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
 } as const;
 
 export type OperationId = keyof typeof operations;
+
+/**
+ * What each operation documents it answers: its success statuses and every response header it
+ * names. For the mock and the contract tests; apart from `operations`, so the function's bundle,
+ * which never reads them, leaves them out.
+ */
+export const operationResponses = {
+  getHealth: { successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'] },
+  listUsers: { successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'] },
+  registerUser: { successStatuses: [200, 201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'] },
+  getCurrentUser: { successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+  getUser: { successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+  updateUser: { successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+  deleteUser: { successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'] },
+  listTasks: { successStatuses: [200], responseHeaders: ['Allow', 'Retry-After'] },
+  createTask: { successStatuses: [201], responseHeaders: ['ETag', 'Location', 'Allow', 'Retry-After'] },
+  getTask: { successStatuses: [200, 304], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+  deleteTask: { successStatuses: [204], responseHeaders: ['Allow', 'Retry-After'] },
+  updateTask: { successStatuses: [200], responseHeaders: ['ETag', 'Allow', 'Retry-After'] },
+} as const;
 
 /** How the runtime checks one parameter of an operation. */
 export interface ParameterCheck {

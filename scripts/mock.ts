@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import addFormatsModule from 'ajv-formats';
 import { type Context, type Document, OpenAPIBackend } from 'openapi-backend';
-import { corsHeaders, type OperationId, operations } from '../generated/operations.ts';
+import { corsHeaders, type OperationId, operationResponses, operations } from '../generated/operations.ts';
 import { compilePathTemplate, mostSpecificFirst } from '../handlers/runtime/http.ts';
 import { allowedMethods, corsMaxAgeSeconds } from './lib/openapi.ts';
 import { type ListeningServer, listen } from './local/listen.ts';
@@ -69,11 +69,11 @@ function createMockApi(): OpenAPIBackend {
         }),
       notImplemented: (context: Context): Answer => {
         const operationId = context.operation.operationId as OperationId;
-        const [code] = operations[operationId].successStatuses;
+        const [code] = operationResponses[operationId].successStatuses;
         const { status, mock } = api.mockResponseForOperation(operationId, { code });
         const headers: Record<string, string> = {};
         const body = mock as { id?: string; version?: number } | undefined;
-        const documented = operations[operationId].responseHeaders as readonly string[];
+        const documented = operationResponses[operationId].responseHeaders as readonly string[];
         if (documented.includes('ETag') && body !== undefined) headers.ETag = `"${body.version ?? 1}"`;
         if (status === 201 && body?.id) headers.Location = `${operations[operationId].path}/${body.id}`;
         if (body !== undefined) headers['Content-Type'] = 'application/json';

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type OperationId, operations } from '../generated/operations.ts';
+import { type OperationId, operationResponses, operations } from '../generated/operations.ts';
 import { creatingOperations } from './lib/spec-requests.ts';
 import { issueIdToken, loadLocalKeySet } from './local/identity.ts';
 
@@ -106,7 +106,7 @@ function keeps(operationId: OperationId): string[] {
   const subject = id ?? addressed(operationId);
   return [
     ...(id ? [`pm.collectionVariables.set('${id}', pm.response.json().id);`] : []),
-    ...(subject && (operations[operationId].responseHeaders as readonly string[]).includes('ETag')
+    ...(subject && (operationResponses[operationId].responseHeaders as readonly string[]).includes('ETag')
       ? [`pm.collectionVariables.set('${etagVariable(subject)}', pm.response.headers.get('ETag'));`]
       : []),
   ];
@@ -170,7 +170,7 @@ export async function buildCollection(): Promise<PostmanCollection> {
             script: {
               type: 'text/javascript',
               exec: [
-                `pm.test('${operationId} answers a documented success status', () => pm.expect([${operations[operationId].successStatuses.join(', ')}]).to.include(pm.response.code));`,
+                `pm.test('${operationId} answers a documented success status', () => pm.expect([${operationResponses[operationId].successStatuses.join(', ')}]).to.include(pm.response.code));`,
                 ...(keep.length > 0 ? ['if (pm.response.code < 300) {', ...keep.map((line) => `  ${line}`), '}'] : []),
               ],
             },

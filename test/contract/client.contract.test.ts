@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTaskboardClient } from '../../client/index.ts';
-import { operations } from '../../generated/operations.ts';
+import { operationResponses } from '../../generated/operations.ts';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { type LocalGateway, startLocalGateway } from '../../scripts/local/gateway.ts';
 import { createLocalVerifier, issueIdToken, loadLocalKeySet } from '../../scripts/local/identity.ts';
@@ -41,7 +41,8 @@ describe('createTaskboardClient', () => {
 
     // Assert
     for (const [operationId, result] of Object.entries(results)) {
-      const documented = operations[operationId as keyof typeof operations].successStatuses as readonly number[];
+      const documented = operationResponses[operationId as keyof typeof operationResponses]
+        .successStatuses as readonly number[];
       expect(documented, `${operationId} answered ${result.status}: ${JSON.stringify(result.body)}`).toContain(
         result.status,
       );

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OperationId, operations, type ParameterCheck } from '../../generated/operations.ts';
+import { type OperationId, operationResponses, operations, type ParameterCheck } from '../../generated/operations.ts';
 import { validRequest } from '../../scripts/lib/spec-requests.ts';
 import { type MockServer, startMockServer } from '../../scripts/mock.ts';
 import { createContract } from '../support/contract.ts';
@@ -46,7 +46,7 @@ describe('npm run mock', () => {
       const text = await response.text();
 
       // Assert
-      expect(operations[operationId].successStatuses as readonly number[], `${operationId}: ${text}`).toContain(
+      expect(operationResponses[operationId].successStatuses as readonly number[], `${operationId}: ${text}`).toContain(
         response.status,
       );
       contract.check(operationId, { status: response.status, headers: response.headers, text });

@@ -9,7 +9,7 @@
 import { createHmac, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operations } from '../../generated/operations.ts';
+import { operationResponses } from '../../generated/operations.ts';
 import { createOneOfEach, validRequest } from '../../scripts/lib/spec-requests.ts';
 import { idTokenClaims, localIssuer, localPool, signJwt } from '../../scripts/local/identity.ts';
 import { createContract } from '../support/contract.ts';
@@ -147,7 +147,9 @@ describe.each(securedOperations)('%s', (operationId) => {
     expect(invocations).toBe(0);
     expect(rowsAfter).toEqual(rowsBefore);
     expect(newcomerRows.rowCount).toBe(0);
-    expect(genuine.status).toBe(operations[operationId].successStatuses[operationId === 'registerUser' ? 1 : 0]);
+    expect(genuine.status).toBe(
+      operationResponses[operationId].successStatuses[operationId === 'registerUser' ? 1 : 0],
+    );
   });
 
   it('is answered 401 problem+json by the function itself when it is reached without verified claims', async () => {
