@@ -12,6 +12,7 @@
  *   values PostgreSQL refuses as data are 400.
  */
 import type pg from 'pg';
+import pgTypes from 'pg-types';
 import type { DatabaseConfig } from './config.ts';
 import { type ConnectionPool, createConnectionPool } from './connections.ts';
 import { BadRequestError, ServiceUnavailableError } from './errors.ts';
@@ -94,6 +95,32 @@ const neverSent = (error: unknown) => error instanceof Error && /is not queryabl
 const rejectedValueCodes = new Set(['22001', '22007', '22008', '22021', '22P02', '22P05']);
 const isRejectedValue = (error: unknown) => rejectedValueCodes.has(codeOf(error) ?? '');
 
+/** PostgreSQL's text for a timestamptz in a UTC session, DateStyle ISO: `2026-12-02 16:26:32.325+00`. */
+const utcTimestamp = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))?\+00$/;
+const timestamptzOid = 1184;
+
+/**
+ * A timestamptz as the API's text (ISO 8601, UTC, milliseconds: what `Date#toISOString` writes)
+ * rather than a Date. In a UTC session (the database's setting, server-settings.ts) the text is
+ * rewritten: a tenth of the cost of pg parsing a Date that the function formats again (about 1 µs
+ * per value, 40 in a page of 20 tasks). In any other time zone it goes through pg's own parser.
+ */
+export function timestamptzText(text: string): string {
+  const utc = utcTimestamp.exec(text);
+  if (utc) return `${utc[1]}T${utc[2]}.${(utc[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+  const parsed: unknown = pgTypes.getTypeParser(timestamptzOid, 'text')(text);
+  // 'infinity' and the like have no ISO form: kept as PostgreSQL wrote them.
+  return parsed instanceof Date && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : text;
+}
+
+/** pg's parsers, but timestamptz as `timestamptzText`. */
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === timestamptzOid && format !== 'binary'
+      ? timestamptzText
+      : pgTypes.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
 /** Creates the process's pool. Credentials come from `url`, or from the secret (re-read after a failed login). */
 export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDependencies): Database {
   const { log, secrets, retryAfterSeconds } = dependencies;
@@ -134,6 +161,7 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
         // because RDS Proxy and PgBouncer refuse or pin what a startup packet carries beyond the basics.
         query_timeout: config.statementTimeoutMs + 1000,
         application_name: 'taskboard-api',
+        types,
         ...connection,
         ...(config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
       },

@@ -48,9 +48,16 @@ export function canonicalJson(value: unknown): string {
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** A timestamp as the API shows it (ISO 8601, UTC, milliseconds): from pg's Date, or from JSON stored by PostgreSQL. */
+/** The API's timestamp form: ISO 8601 in UTC with milliseconds, as `Date#toISOString` writes it. */
+const isoForm = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * A timestamp as the API shows it: kept as it is when a statement's row already carries it in that
+ * form (db.ts reads timestamptz so); re-formatted from JSON stored by PostgreSQL (an idempotent
+ * replay) or from a Date.
+ */
 export const isoTimestamp = (value: Date | string): string =>
-  (typeof value === 'string' ? new Date(value) : value).toISOString();
+  typeof value === 'string' && isoForm.test(value) ? value : new Date(value).toISOString();
 
 /** The position after the last item of a page: its sort timestamp and id. */
 export interface Cursor {

@@ -14,6 +14,8 @@ export const serverSettings = {
   lock_timeout: '2s',
   /** Reclaims the connection slots of frozen or reaped Lambda instances; a thawed one reconnects. */
   idle_session_timeout: '60s',
+  /** Timestamps leave the server as UTC text, which the runtime rewrites to the API's form without a Date (db.ts). */
+  timezone: 'UTC',
 } as const;
 
 /**

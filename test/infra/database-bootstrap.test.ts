@@ -37,6 +37,7 @@ const databaseSettingsSql = [
   `ALTER DATABASE "postgres" SET idle_in_transaction_session_timeout = '5s'`,
   `ALTER DATABASE "postgres" SET lock_timeout = '2s'`,
   `ALTER DATABASE "postgres" SET idle_session_timeout = '60s'`,
+  `ALTER DATABASE "postgres" SET timezone = 'UTC'`,
 ];
 
 describe('bootstrapStatements', () => {
@@ -194,7 +195,9 @@ describe('bootstrapStatements on PostgreSQL 17', () => {
       ...Object.entries(serverSettings).map(([setting, value]) => `${setting}=${value}`),
     ].sort();
     expect(rows).toHaveLength(1);
-    expect([...(rows[0]?.setconfig ?? [])].sort()).toEqual(expected);
+    // PostgreSQL stores a setting under its canonical name (`timezone` as `TimeZone`).
+    const stored = (rows[0]?.setconfig ?? []).map((entry) => entry.replace(/^[^=]+/, (name) => name.toLowerCase()));
+    expect(stored.sort()).toEqual(expected);
   });
 
   it('a session of the rotation alternate runs with those settings, without any startup option or SET', async () => {
