@@ -8,17 +8,17 @@ import type { operations as Operations } from './api.ts';
  */
 export const operations = {
   getHealth: { method: 'GET', path: '/health', secured: false, hasBody: false, parameters: [] },
-  listUsers: { method: 'GET', path: '/users', secured: true, hasBody: false, parameters: [{"in":"query","name":"limit","lookup":"limit","required":false,"validator":"parameter0","default":20}, {"in":"query","name":"cursor","lookup":"cursor","required":false,"validator":"parameter1"}] },
-  registerUser: { method: 'POST', path: '/users', secured: true, hasBody: false, parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","required":false,"validator":"parameter2"}] },
+  listUsers: { method: 'GET', path: '/users', secured: true, hasBody: false, parameters: [{"in":"query","name":"limit","validator":"parameter0","default":20}, {"in":"query","name":"cursor","validator":"parameter1"}] },
+  registerUser: { method: 'POST', path: '/users', secured: true, hasBody: false, parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","validator":"parameter2"}] },
   getCurrentUser: { method: 'GET', path: '/users/me', secured: true, hasBody: false, parameters: [] },
-  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","required":false,"validator":"parameter4"}] },
-  updateUser: { method: 'PUT', path: '/users/{userId}', secured: true, hasBody: true, parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
-  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"userId","lookup":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
-  listTasks: { method: 'GET', path: '/tasks', secured: true, hasBody: false, parameters: [{"in":"query","name":"status","lookup":"status","required":false,"validator":"parameter5"}, {"in":"query","name":"ownerId","lookup":"ownerId","required":false,"validator":"parameter3"}, {"in":"query","name":"limit","lookup":"limit","required":false,"validator":"parameter0","default":20}, {"in":"query","name":"cursor","lookup":"cursor","required":false,"validator":"parameter1"}] },
-  createTask: { method: 'POST', path: '/tasks', secured: true, hasBody: true, parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","required":false,"validator":"parameter2"}] },
-  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","required":false,"validator":"parameter4"}] },
-  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
-  updateTask: { method: 'PATCH', path: '/tasks/{taskId}', secured: true, hasBody: true, parameters: [{"in":"path","name":"taskId","lookup":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","required":false,"validator":"parameter4"}] },
+  getUser: { method: 'GET', path: '/users/{userId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","validator":"parameter4"}] },
+  updateUser: { method: 'PUT', path: '/users/{userId}', secured: true, hasBody: true, parameters: [{"in":"path","name":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","validator":"parameter4"}] },
+  deleteUser: { method: 'DELETE', path: '/users/{userId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"userId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","validator":"parameter4"}] },
+  listTasks: { method: 'GET', path: '/tasks', secured: true, hasBody: false, parameters: [{"in":"query","name":"status","validator":"parameter5"}, {"in":"query","name":"ownerId","validator":"parameter3"}, {"in":"query","name":"limit","validator":"parameter0","default":20}, {"in":"query","name":"cursor","validator":"parameter1"}] },
+  createTask: { method: 'POST', path: '/tasks', secured: true, hasBody: true, parameters: [{"in":"header","name":"Idempotency-Key","lookup":"idempotency-key","validator":"parameter2"}] },
+  getTask: { method: 'GET', path: '/tasks/{taskId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-None-Match","lookup":"if-none-match","validator":"parameter4"}] },
+  deleteTask: { method: 'DELETE', path: '/tasks/{taskId}', secured: true, hasBody: false, parameters: [{"in":"path","name":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","validator":"parameter4"}] },
+  updateTask: { method: 'PATCH', path: '/tasks/{taskId}', secured: true, hasBody: true, parameters: [{"in":"path","name":"taskId","required":true,"validator":"parameter3"}, {"in":"header","name":"If-Match","lookup":"if-match","validator":"parameter4"}] },
 } as const;
 
 export type OperationId = keyof typeof operations;
@@ -48,9 +48,10 @@ export interface ParameterCheck {
   in: 'path' | 'query' | 'header';
   /** As documented; the key of the handler's `params`, `query` or `headers`. */
   name: string;
-  /** Where the runtime looks the value up (header names lower-cased, as its header map holds them). */
-  lookup: string;
-  required: boolean;
+  /** Where the runtime looks the value up when that is not `name`: a header's name lower-cased, as its header map holds it. */
+  lookup?: string;
+  /** Present only when the parameter is required (each absent key is bytes the function's bundle leaves out). */
+  required?: true;
   /** The export of validators.params.js that checks (and coerces) the value. */
   validator: string;
   /** Applied when the parameter is absent. */

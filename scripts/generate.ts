@@ -112,9 +112,10 @@ export interface ParameterCheck {
   in: 'path' | 'query' | 'header';
   /** As documented; the key of the handler's \`params\`, \`query\` or \`headers\`. */
   name: string;
-  /** Where the runtime looks the value up (header names lower-cased, as its header map holds them). */
-  lookup: string;
-  required: boolean;
+  /** Where the runtime looks the value up when that is not \`name\`: a header's name lower-cased, as its header map holds it. */
+  lookup?: string;
+  /** Present only when the parameter is required (each absent key is bytes the function's bundle leaves out). */
+  required?: true;
   /** The export of validators.params.js that checks (and coerces) the value. */
   validator: string;
   /** Applied when the parameter is absent. */
@@ -180,9 +181,10 @@ interface ParameterCheck {
   in: 'path' | 'query' | 'header';
   /** As documented; the key of the handler's `params`, `query` or `headers`. */
   name: string;
-  /** Where the runtime looks the value up: header names lower-cased, as the runtime's header map holds them. */
-  lookup: string;
-  required: boolean;
+  /** Where the runtime looks the value up, when not `name`: a header's name lower-cased, as the runtime's header map holds it. */
+  lookup?: string;
+  /** Only when true: the function's bundle carries no `required: false` or `lookup` equal to `name`. */
+  required?: true;
   /** The export of generated/validators.params.js that checks (and coerces) the value. */
   validator: string;
   /** The schema's default, applied when the parameter is absent. */
@@ -222,8 +224,8 @@ function parameterChecks(document: OpenApiDocument): ParameterChecks {
       return {
         in: parameter.in as ParameterCheck['in'],
         name: parameter.name,
-        lookup: parameter.in === 'header' ? parameter.name.toLowerCase() : parameter.name,
-        required: parameter.required === true,
+        ...(parameter.in === 'header' ? { lookup: parameter.name.toLowerCase() } : {}),
+        ...(parameter.required === true ? { required: true as const } : {}),
         validator,
         ...(fallback === undefined ? {} : { default: fallback }),
       };

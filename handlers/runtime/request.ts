@@ -245,7 +245,7 @@ export function parseRequest(
   const errors: FieldError[] = [];
   for (const check of operation.parameters as readonly ParameterCheck[]) {
     const values = input[check.in];
-    const value = sources[check.in][check.lookup];
+    const value = sources[check.in][check.lookup ?? check.name];
     if (value === undefined) {
       if ('default' in check) values[check.name] = check.default;
       else if (check.required) errors.push({ path: `/${groupNames[check.in]}/${check.name}`, message: 'is required' });
