@@ -98,6 +98,7 @@ const isRejectedValue = (error: unknown) => rejectedValueCodes.has(codeOf(error)
 /** PostgreSQL's text for a timestamptz in a UTC session, DateStyle ISO: `2026-12-02 16:26:32.325+00`. */
 const utcTimestamp = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))?\+00$/;
 const timestamptzOid = 1184;
+const dateOid = 1082;
 
 /**
  * A timestamptz as the API's text (ISO 8601, UTC, milliseconds: what `Date#toISOString` writes)
@@ -113,12 +114,19 @@ export function timestamptzText(text: string): string {
   return parsed instanceof Date && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : text;
 }
 
-/** pg's parsers, but timestamptz as `timestamptzText`. */
+/**
+ * pg's parsers, but timestamptz as `timestamptzText`, and a date kept as PostgreSQL's text,
+ * `YYYY-MM-DD` under DateStyle ISO (a database setting): pg would make it a Date at local
+ * midnight, shifted by the time zone, and formatting it in SQL (`to_char`) cost the server about
+ * 1 µs per row.
+ */
 const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === timestamptzOid && format !== 'binary'
-      ? timestamptzText
-      : pgTypes.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (format === 'binary') return pgTypes.getTypeParser(oid, format);
+    if (oid === timestamptzOid) return timestamptzText;
+    if (oid === dateOid) return String;
+    return pgTypes.getTypeParser(oid, format);
+  }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** Creates the process's pool. Credentials come from `url`, or from the secret (re-read after a failed login). */

@@ -16,6 +16,8 @@ export const serverSettings = {
   idle_session_timeout: '60s',
   /** Timestamps leave the server as UTC text, which the runtime rewrites to the API's form without a Date (db.ts). */
   timezone: 'UTC',
+  /** Dates and timestamps leave the server in ISO form, which the runtime reads as text (db.ts). */
+  datestyle: 'ISO, MDY',
 } as const;
 
 /**

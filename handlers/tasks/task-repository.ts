@@ -36,10 +36,10 @@ interface TaskRow extends Record<string, unknown> {
   updated_at: Date | string;
 }
 
-/** `due_date` is selected as text: a `date` has no time zone to shift. */
+/** `due_date` arrives as PostgreSQL's text for a date, `YYYY-MM-DD` (db.ts reads dates so). */
 const columns = (t: string) =>
   `${t}.id, ${t}.owner_id, ${t}.title, ${t}.description, ${t}.status, ${t}.priority,
-   to_char(${t}.due_date, 'YYYY-MM-DD') AS due_date, ${t}.version, ${t}.created_at, ${t}.updated_at`;
+   ${t}.due_date, ${t}.version, ${t}.created_at, ${t}.updated_at`;
 
 function toTask(row: TaskRow): StoredTask {
   return {

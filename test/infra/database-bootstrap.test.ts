@@ -38,6 +38,7 @@ const databaseSettingsSql = [
   `ALTER DATABASE "postgres" SET lock_timeout = '2s'`,
   `ALTER DATABASE "postgres" SET idle_session_timeout = '60s'`,
   `ALTER DATABASE "postgres" SET timezone = 'UTC'`,
+  `ALTER DATABASE "postgres" SET datestyle = 'ISO, MDY'`,
 ];
 
 describe('bootstrapStatements', () => {

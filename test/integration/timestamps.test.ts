@@ -60,10 +60,16 @@ describe('timestamps', () => {
       retryAfterSeconds: 1,
     });
     try {
-      const [row] = await db.query<{ at: unknown; late: unknown }>(
-        "SELECT '2026-12-02 16:26:32.325+00'::timestamptz AS at, '2026-12-02 16:26:32+05:30'::timestamptz AS late",
+      const [row] = await db.query<{ at: unknown; late: unknown; day: unknown; ides: unknown }>(
+        `SELECT '2026-12-02 16:26:32.325+00'::timestamptz AS at, '2026-12-02 16:26:32+05:30'::timestamptz AS late,
+                '2024-02-29'::date AS day, '0044-03-15'::date AS ides`,
       );
-      expect(row).toEqual({ at: '2026-12-02T16:26:32.325Z', late: '2026-12-02T10:56:32.000Z' });
+      expect(row).toEqual({
+        at: '2026-12-02T16:26:32.325Z',
+        late: '2026-12-02T10:56:32.000Z',
+        day: '2024-02-29',
+        ides: '0044-03-15',
+      });
     } finally {
       await db.end();
     }
