@@ -1,6 +1,6 @@
 /**
- * The database: one small pool of `pg` clients per process (connections.ts), one parameterised statement per call, and the
- * conditions a Lambda instance lives in:
+ * The database: one small pool of `pg` clients per process (connections.ts), one parameterised
+ * statement per call, and the conditions a Lambda instance lives in:
  * - a connection that sat idle (or frozen: the idle time is read from the wall clock, because timers
  *   do not run while an instance is frozen) is checked with an empty query under a short deadline
  *   before it carries a statement, and replaced if it does not answer;
