@@ -18,17 +18,26 @@ export interface ConnectionPoolOptions {
   connectionTimeoutMs: number;
   idleTimeoutMs: number;
   client: pg.ClientConfig;
+  /** Wall-clock milliseconds: what a checkout's `idleSince` is read from. Defaults to Date.now. */
+  now?: () => number;
   /** An idle connection failed; it has been dropped from the pool. */
   onIdleError: (error: Error) => void;
   /** Each new client, before it connects (listeners). */
   onCreate?: (client: pg.Client) => void;
 }
 
+/** A client handed out, with when it was given back if it comes from the idle ones. */
+export interface Checkout {
+  client: pg.Client;
+  /** `now()` at its last release: the caller decides whether it idled too long to trust. */
+  idleSince?: number;
+}
+
 export interface ConnectionPool {
   /** An idle client without waiting, if there is one. */
-  takeIdle(): pg.Client | undefined;
+  takeIdle(): Checkout | undefined;
   /** A client: an idle one, a new one while fewer than `max` exist, or the next one given back. */
-  acquire(): Promise<pg.Client>;
+  acquire(): Promise<Checkout>;
   /** Gives `client` back, or closes it for good (`destroy`: its connection is broken). */
   release(client: pg.Client, destroy?: boolean): void;
   /** Callers waiting for a client. */
@@ -38,7 +47,7 @@ export interface ConnectionPool {
 }
 
 interface Waiter {
-  resolve: (client: pg.Client) => void;
+  resolve: (checkout: Checkout) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -48,9 +57,9 @@ const connectTimeout = () => new Error('timeout exceeded when trying to connect'
 const poolEnded = () => new Error('Cannot use a pool after calling end on the pool');
 
 export function createConnectionPool(options: ConnectionPoolOptions): ConnectionPool {
-  const idle: pg.Client[] = [];
-  /** When each idle client was given back (Date.now), for the idle sweep. */
-  const idleAt = new Map<pg.Client, number>();
+  const now = options.now ?? Date.now;
+  /** The idle clients, oldest first: the last one given back is handed out first. */
+  const idle: Array<{ client: pg.Client; idleSince: number }> = [];
   const waiters: Waiter[] = [];
   /** Clients open or opening, busy or idle. */
   let size = 0;
@@ -63,14 +72,13 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
   };
 
   const dropIdle = (client: pg.Client) => {
-    const at = idle.indexOf(client);
+    const at = idle.findIndex((entry) => entry.client === client);
     if (at === -1) return false;
     idle.splice(at, 1);
-    idleAt.delete(client);
     return true;
   };
 
-  const open = async (): Promise<pg.Client> => {
+  const open = async (): Promise<Checkout> => {
     // pg's own connect deadline: it covers the TCP connect, TLS, the password callback and the login.
     const client = new Client({ ...options.client, connectionTimeoutMillis: options.connectionTimeoutMs }) as pg.Client;
     client.on('error', (error) => {
@@ -85,7 +93,7 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
     options.onCreate?.(client);
     try {
       await client.connect();
-      return client;
+      return { client };
     } catch (error) {
       close(client);
       serveWaiters();
@@ -105,30 +113,21 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
 
   const closeLongIdle = () => {
     sweep = undefined;
-    const now = Date.now();
-    // `idle` is oldest first: close from the bottom while the client has idled long enough.
-    while (idle.length > 0 && now - (idleAt.get(idle[0] as pg.Client) ?? now) >= options.idleTimeoutMs) {
-      const client = idle.shift() as pg.Client;
-      idleAt.delete(client);
-      close(client);
-    }
-    const oldest = idle[0];
-    if (oldest) scheduleSweep(options.idleTimeoutMs - (now - (idleAt.get(oldest) ?? now)));
+    const at = now();
+    // Oldest first: close from the bottom while the client has idled long enough.
+    while (idle[0] && at - idle[0].idleSince >= options.idleTimeoutMs) close((idle.shift() as Checkout).client);
+    if (idle[0]) scheduleSweep(options.idleTimeoutMs - (at - idle[0].idleSince));
   };
   const scheduleSweep = (delay: number) => {
     sweep ??= setTimeout(closeLongIdle, Math.max(delay, 0)).unref();
   };
 
   return {
-    takeIdle() {
-      const client = idle.pop();
-      if (client) idleAt.delete(client);
-      return client;
-    },
+    takeIdle: () => idle.pop(),
     acquire() {
       if (ended) return Promise.reject(poolEnded());
-      const client = this.takeIdle();
-      if (client) return Promise.resolve(client);
+      const checkout = idle.pop();
+      if (checkout) return Promise.resolve(checkout);
       if (size < options.max) {
         size += 1;
         return open();
@@ -154,11 +153,10 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
       const waiter = waiters.shift();
       if (waiter) {
         clearTimeout(waiter.timer);
-        waiter.resolve(client);
+        waiter.resolve({ client });
         return;
       }
-      idle.push(client);
-      idleAt.set(client, Date.now());
+      idle.push({ client, idleSince: now() });
       scheduleSweep(options.idleTimeoutMs);
     },
     get waiting() {
@@ -172,9 +170,8 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
         waiter.reject(poolEnded());
       }
       const closing = idle.splice(0);
-      idleAt.clear();
       size -= closing.length;
-      await Promise.all(closing.map((client) => client.end().catch(() => undefined)));
+      await Promise.all(closing.map(({ client }) => client.end().catch(() => undefined)));
     },
   };
 }

@@ -141,8 +141,6 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
     return JSON.parse(raw) as DatabaseSecret;
   };
 
-  /** When each idle client was last given back; a client absent here is fresh. */
-  const idleSince = new WeakMap<pg.Client, number>();
   /** Clients whose connection failed or ended while checked out. */
   const dead = new WeakSet<pg.Client>();
 
@@ -160,6 +158,7 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
         }));
     return createConnectionPool({
       max: config.poolMax,
+      now,
       connectionTimeoutMs: config.connectionTimeoutMs,
       // Frees connections of a long-lived local process; on Lambda, timers stop while frozen, so the
       // idle check at checkout (not this timer) is what protects a thawed instance.
@@ -209,9 +208,7 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
   const checkout = async (current: ConnectionPool): Promise<pg.Client> => {
     // Each pass destroys one unfit client, so at most `poolMax` passes precede a fresh connection.
     for (let pass = 0; pass <= config.poolMax; pass += 1) {
-      const client = current.takeIdle() ?? (await current.acquire());
-      const since = idleSince.get(client);
-      idleSince.delete(client);
+      const { client, idleSince: since } = current.takeIdle() ?? (await current.acquire());
       if (dead.has(client)) {
         current.release(client, true);
         continue;
@@ -232,14 +229,10 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
       onStatement?.(text);
       try {
         const result = await client.query(text, values);
-        const broken = dead.has(client);
-        if (!broken) idleSince.set(client, now());
-        current.release(client, broken);
+        current.release(client, dead.has(client));
         return result.rows;
       } catch (error) {
-        const broken = dead.has(client) || isUnavailable(error) || neverSent(error);
-        if (!broken) idleSince.set(client, now());
-        current.release(client, broken);
+        current.release(client, dead.has(client) || isUnavailable(error) || neverSent(error));
         if (neverSent(error) && attempt === 1) continue;
         throw error;
       }

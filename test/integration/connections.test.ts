@@ -51,16 +51,19 @@ async function throughProxy(): Promise<{ proxy: FaultProxy; url: string }> {
   return { proxy, url: url.toString() };
 }
 
+/** A client from `pool`, waiting if need be. */
+const take = async (pool: ConnectionPool) => (await pool.acquire()).client;
+
 const answer = async (client: pg.Client) => (await client.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one;
 
 describe('the connection pool', () => {
   it('opens at most `max` connections and hands the next caller the one given back', async () => {
     const { pool, created } = openPool();
-    const first = await pool.acquire();
-    const second = await pool.acquire();
+    const first = await take(pool);
+    const second = await take(pool);
     expect(first).not.toBe(second);
     let third: pg.Client | undefined;
-    const waiting = pool.acquire().then((client) => {
+    const waiting = take(pool).then((client) => {
       third = client;
       return client;
     });
@@ -75,22 +78,35 @@ describe('the connection pool', () => {
     pool.release(second);
   });
 
+  it('says when an idle connection was given back, on its own clock, and nothing of a fresh one', async () => {
+    let clock = 1_000;
+    const { pool } = openPool({ now: () => clock });
+    const fresh = await pool.acquire();
+    expect(fresh.idleSince).toBeUndefined();
+    clock = 5_000;
+    pool.release(fresh.client);
+    clock = 20_000;
+    expect(pool.takeIdle()).toEqual({ client: fresh.client, idleSince: 5_000 });
+    pool.release(fresh.client);
+    expect((await pool.acquire()).idleSince).toBe(20_000);
+  });
+
   it('hands out the idle connection given back last, without waiting', async () => {
     const { pool } = openPool();
-    const first = await pool.acquire();
-    const second = await pool.acquire();
+    const first = await take(pool);
+    const second = await take(pool);
     pool.release(first);
     pool.release(second);
-    expect(pool.takeIdle()).toBe(second);
-    expect(pool.takeIdle()).toBe(first);
-    expect(pool.takeIdle()).toBeUndefined();
+    expect(pool.takeIdle()?.client).toBe(second);
+    expect(pool.takeIdle()?.client).toBe(first);
+    expect(pool.takeIdle()?.client).toBeUndefined();
   });
 
   it('fails a caller that waited the connection timeout with an "unavailable" error, and forgets it', async () => {
     const { pool } = openPool({ max: 1, connectionTimeoutMs: 200 });
-    const held = await pool.acquire();
+    const held = await take(pool);
     const started = performance.now();
-    const error = await pool.acquire().then(
+    const error = await take(pool).then(
       () => undefined,
       (caught: unknown) => caught,
     );
@@ -99,14 +115,14 @@ describe('the connection pool', () => {
     expect(pool.waiting).toBe(0);
     // The client given back goes idle, not to the caller who gave up.
     pool.release(held);
-    expect(pool.takeIdle()).toBe(held);
+    expect(pool.takeIdle()?.client).toBe(held);
     pool.release(held);
   });
 
   it('replaces a destroyed connection with a fresh one for the caller waiting on it', async () => {
     const { pool, created } = openPool({ max: 1 });
-    const broken = await pool.acquire();
-    const waiting = pool.acquire();
+    const broken = await take(pool);
+    const waiting = take(pool);
     pool.release(broken, true);
     const fresh = await waiting;
     expect(fresh).not.toBe(broken);
@@ -118,12 +134,12 @@ describe('the connection pool', () => {
   it('drops an idle connection that dies, reports it, and opens a fresh one next', async () => {
     const { proxy, url } = await throughProxy();
     const { pool, created, idleErrors } = openPool({ max: 1 }, url);
-    const first = await pool.acquire();
+    const first = await take(pool);
     pool.release(first);
     proxy.resetNow();
     await expect.poll(() => idleErrors.length).toBe(1);
-    expect(pool.takeIdle()).toBeUndefined();
-    const next = await pool.acquire();
+    expect(pool.takeIdle()?.client).toBeUndefined();
+    const next = await take(pool);
     expect(next).not.toBe(first);
     expect(created).toHaveLength(2);
     expect(await answer(next)).toBe(1);
@@ -137,7 +153,7 @@ describe('the connection pool', () => {
     proxies.splice(0);
     const { pool } = openPool({ max: 1 }, url);
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const error = await pool.acquire().then(
+      const error = await take(pool).then(
         () => undefined,
         (caught: unknown) => caught,
       );
@@ -149,15 +165,15 @@ describe('the connection pool', () => {
 
   it('closes a connection idle for longer than the idle timeout', async () => {
     const { pool, created } = openPool({ idleTimeoutMs: 100 });
-    const client = await pool.acquire();
+    const client = await take(pool);
     let ended = false;
     client.on('end', () => {
       ended = true;
     });
     pool.release(client);
     await expect.poll(() => ended, { timeout: 2000 }).toBe(true);
-    expect(pool.takeIdle()).toBeUndefined();
-    const next = await pool.acquire();
+    expect(pool.takeIdle()?.client).toBeUndefined();
+    const next = await take(pool);
     expect(created).toHaveLength(2);
     expect(await answer(next)).toBe(1);
     pool.release(next);
@@ -165,14 +181,14 @@ describe('the connection pool', () => {
 
   it('at its end, fails waiting and later callers, and closes a busy connection when it is given back', async () => {
     const { pool } = openPool({ max: 1 });
-    const busy = await pool.acquire();
-    const waiting = pool.acquire().then(
+    const busy = await take(pool);
+    const waiting = take(pool).then(
       () => 'served',
       (error: Error) => error.message,
     );
     await pool.end();
     expect(await waiting).toMatch(/after calling end/);
-    await expect(pool.acquire()).rejects.toThrow(/after calling end/);
+    await expect(take(pool)).rejects.toThrow(/after calling end/);
     let ended = false;
     busy.on('end', () => {
       ended = true;
