@@ -380,7 +380,7 @@ export function resultsDocument(results: BenchResults, list: readonly Check[]): 
   return [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (scripts/bench/run.ts; `npm run bench -- --help` for the options); re-run it to',
+    'Written by `npm run bench` (bench/harness/run.ts; `npm run bench -- --help` for the options); re-run it to',
     'replace this file. Every ratio is against the floor, measured in the same run on the same machine.',
     'With `DATABASE_URL=postgres://…` it uses that server instead of an embedded PostgreSQL (throw-away',
     'databases, CREATE DATABASE privilege needed).',
