@@ -125,16 +125,30 @@ describe.each<Outage>(['a clean stop', 'SIGKILL'])('database outage by %s', (out
     await scenario?.postgres.stop();
   });
 
-  const duringOutage = () =>
-    scenario.exchanges.filter(
+  /** Exchanges that started and ended while the database was down: each must be a 503. */
+  const duringOutage = () => {
+    const exchanges = scenario.exchanges.filter(
       (exchange) => exchange.startedAt >= scenario.timeline.stopped && exchange.endedAt <= scenario.timeline.restarting,
+    );
+    // Each test reads the recorded run on its own (`-t` may run one): an empty outage proves nothing.
+    expect(exchanges.length, 'exchanges answered during the outage').toBeGreaterThan(20);
+    return exchanges;
+  };
+  /**
+   * Every exchange that started while the database was down, however late it ended: a request
+   * that hangs through the restart belongs here, not outside the window.
+   */
+  const startedDuringOutage = () =>
+    scenario.exchanges.filter(
+      (exchange) =>
+        exchange.startedAt >= scenario.timeline.stopping && exchange.startedAt < scenario.timeline.restarting,
     );
 
   it('kept the clients busy before, during and after the outage', () => {
     expect(
       scenario.exchanges.filter((exchange) => exchange.endedAt < scenario.timeline.stopping).length,
     ).toBeGreaterThan(20);
-    expect(duringOutage().length).toBeGreaterThan(20);
+    expect(startedDuringOutage().length).toBeGreaterThan(20);
     expect(
       scenario.exchanges.filter((exchange) => exchange.startedAt > scenario.timeline.restarted).length,
     ).toBeGreaterThan(20);
@@ -150,9 +164,13 @@ describe.each<Outage>(['a clean stop', 'SIGKILL'])('database outage by %s', (out
   });
 
   it(`answers within the connection timeout plus a margin (${latencyBoundMs} ms) during the outage: no request hangs`, () => {
-    const latencies = duringOutage().map((exchange) => exchange.endedAt - exchange.startedAt);
-    const slowest = Math.max(...latencies);
-    expect(slowest).toBeLessThan(latencyBoundMs);
+    const exchanges = startedDuringOutage();
+    const slowest = exchanges.reduce(
+      (worst, exchange) => (exchange.endedAt - exchange.startedAt > worst.endedAt - worst.startedAt ? exchange : worst),
+      exchanges[0] as Exchange,
+    );
+    expect(exchanges.length).toBeGreaterThan(20);
+    expect(slowest.endedAt - slowest.startedAt, describeExchange(slowest)).toBeLessThan(latencyBoundMs);
   });
 
   it('never answers 500 or 502, before, during or after the outage; every answer is documented', () => {
