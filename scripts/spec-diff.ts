@@ -5,7 +5,9 @@
  * unless info.version's major number was raised.
  *
  * Default base: the merge base with main when HEAD is not on main; on main itself (CI's clone holds
- * main only) the previous commit; without main, the last tag. With nothing to compare it passes.
+ * main only) the previous commit; without main, the last tag. On the repository's first commit it
+ * passes. With no base otherwise (a shallow clone, no main, no tag) it says how to fetch one, and
+ * fails when CI=true: a gate that passes for want of history checks nothing.
  * It works on the git checkout it is run in (npm runs it at the project's root).
  */
 import { execFileSync } from 'node:child_process';
@@ -37,21 +39,32 @@ function option(name: string): string | undefined {
   return value;
 }
 
-/** The default base ref and why it was chosen, or undefined when there is nothing to compare with. */
-function defaultBase(): { ref: string; why: string } | undefined {
+type Base = { ref: string; why: string } | { ref?: undefined; why: string };
+
+/**
+ * The default base ref and why it was chosen; without one, why not. It never guesses: on a branch
+ * the base is the merge base with main or nothing (a shallow clone has no common ancestor to find).
+ */
+function defaultBase(): Base {
   const head = git(['rev-parse', 'HEAD']);
-  if (!head) return undefined;
+  if (!head) return { why: 'not a git checkout' };
   for (const main of ['main', 'origin/main']) {
     if (!git(['rev-parse', '--verify', '--quiet', `${main}^{commit}`])) continue;
     const mergeBase = git(['merge-base', 'HEAD', main]);
-    if (mergeBase && mergeBase !== head) return { ref: mergeBase, why: `merge base with ${main}` };
+    if (!mergeBase) return { why: `HEAD and ${main} have no common commit in this clone` };
+    if (mergeBase !== head) return { ref: mergeBase, why: `merge base with ${main}` };
     const previous = git(['rev-parse', '--verify', '--quiet', 'HEAD~1^{commit}']);
     if (previous) return { ref: previous, why: `HEAD is on ${main}: the previous commit` };
-    return undefined;
+    return { why: `HEAD is on ${main} and its previous commit is not in this clone` };
   }
   const tag = git(['describe', '--tags', '--abbrev=0']);
-  return tag ? { ref: tag, why: 'the last tag' } : undefined;
+  return tag ? { ref: tag, why: 'the last tag' } : { why: 'no main branch history, no tag' };
 }
+
+/** A complete history whose HEAD is its first commit: the spec is new, there is nothing before it. */
+const isFirstCommit = () =>
+  git(['rev-parse', '--is-shallow-repository']) === 'false' &&
+  git(['rev-parse', '--verify', '--quiet', 'HEAD~1']) === undefined;
 
 /** Extracts openapi/ and redocly.yaml at `ref` into a temp folder; undefined when the ref has no spec. */
 function extract(ref: string): string | undefined {
@@ -68,8 +81,21 @@ async function main(): Promise<number> {
   const explicitBase = option('--base');
   const headRef = option('--head');
   const base = explicitBase ? { ref: explicitBase, why: 'given' } : defaultBase();
-  if (!base) {
-    console.log('spec:diff: no base to compare with (no main branch history, no tag): nothing to check.');
+  if (!base.ref) {
+    if (isFirstCommit()) {
+      console.log('spec:diff: HEAD is the first commit: nothing to compare with.');
+      return 0;
+    }
+    const shallow = git(['rev-parse', '--is-shallow-repository']) === 'true' ? ' (a shallow clone)' : '';
+    const advice =
+      `spec:diff: no base to compare with${shallow}: ${base.why}. Fetch history: \`fetch-depth: 0\` with actions/checkout, ` +
+      'or `git fetch --unshallow origin main:refs/remotes/origin/main`; or pass `-- --base <ref>`.';
+    // CI must compare with something: a gate that passes for want of history checks nothing.
+    if (process.env.CI === 'true') {
+      console.error(`${advice} CI=true: failing.`);
+      return 1;
+    }
+    console.log(`${advice} Nothing checked.`);
     return 0;
   }
   const temps: string[] = [];

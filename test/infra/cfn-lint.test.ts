@@ -11,6 +11,12 @@ const cfnLintVersion = (() => {
   return probe.status === 0 ? probe.stdout.trim() : undefined;
 })();
 
+/**
+ * cfn-lint's exit status is a bit mask: 2 errors, 4 warnings, 8 informational. Anything else (1: it
+ * crashed or could not read the template; no status: killed by a signal) means it checked nothing.
+ */
+const acceptableExitStatuses = [0, 4, 8, 12];
+
 interface CfnLintMatch {
   Level: 'Error' | 'Warning' | 'Informational';
   Rule: { Id: string };
@@ -24,6 +30,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe.each(['dev', 'prod'])('cfn-lint (profile %s)', (profile) => {
   it('reports no error on the synthesized template', (context) => {
     if (!cfnLintVersion) {
+      // CI must run it (.ci/run requires it); elsewhere a missing Python tool is said, not hidden.
+      if (process.env.CI === 'true') throw new Error('cfn-lint is not installed and CI=true: pip install cfn-lint');
       console.warn('cfn-lint is not installed: SKIPPING the cfn-lint check (pip install cfn-lint to run it)');
       context.skip('cfn-lint is not installed');
     }
@@ -32,13 +40,13 @@ describe.each(['dev', 'prod'])('cfn-lint (profile %s)', (profile) => {
     writeFileSync(file, JSON.stringify(json));
 
     const run = spawnSync('cfn-lint', ['--format', 'json', '--', file], { encoding: 'utf8' });
+    const outcome = `cfn-lint exited with status ${run.status} (signal ${run.signal}): ${run.stderr}`;
     const matches = JSON.parse(run.stdout || '[]') as CfnLintMatch[];
     const errors = matches
       .filter((match) => match.Level === 'Error')
       .map((match) => `${match.Rule.Id} at ${match.Location.Path.join('/')}: ${match.Message}`);
 
     expect(errors).toEqual([]);
-    // Exit status bit 2 is "errors found"; 4 (warnings) and 8 (informational) are allowed.
-    expect((run.status ?? 1) & 2, run.stderr).toBe(0);
+    expect(acceptableExitStatuses, outcome).toContain(run.status);
   });
 });

@@ -45,12 +45,23 @@ function repository(branch: string) {
     change(node);
     writeFileSync(full, stringifyYaml(node));
   };
-  /** Runs `npm run spec:diff` in the repository. */
-  const specDiff = () => {
-    const result = spawnSync(tsx, [script], { cwd: dir, env: gitEnv, encoding: 'utf8' });
+  return { dir, git, commit, edit, specDiff: specDiffIn(dir) };
+}
+
+/** Runs `npm run spec:diff` in `dir` (CI unset unless given). */
+const specDiffIn =
+  (dir: string) =>
+  (env: { CI?: string } = {}) => {
+    const result = spawnSync(tsx, [script], { cwd: dir, env: { ...gitEnv, CI: '', ...env }, encoding: 'utf8' });
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   };
-  return { dir, git, commit, edit, specDiff };
+
+/** A clone of `origin` made with `options` (e.g. `--depth 1`), as a CI checkout is. */
+function cloneOf(origin: { dir: string }, options: string[]) {
+  const dir = mkdtempSync(path.join(scratch, 'clone-'));
+  execFileSync('git', ['clone', '--quiet', ...options, `file://${origin.dir}`, dir], { env: gitEnv });
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: gitEnv, encoding: 'utf8' }).trim();
+  return { dir, git, specDiff: specDiffIn(dir) };
 }
 
 type Repository = ReturnType<typeof repository>;
@@ -133,18 +144,60 @@ describe('spec:diff default base', () => {
     expect(result.status, result.output).toBe(1);
   }, 60_000);
 
-  it('passes, saying so, when there is nothing to compare with', () => {
-    const onlyCommit = repository('main');
-    onlyCommit.commit('spec');
-    const untagged = repository('trunk');
-    untagged.commit('spec');
-    untagged.commit('more');
+  it('passes on the first commit of a complete history: the spec is new', () => {
+    const repo = repository('main');
+    repo.commit('spec');
 
-    const results = [onlyCommit.specDiff(), untagged.specDiff()];
+    const result = repo.specDiff({ CI: 'true' });
 
-    for (const result of results) {
-      expect(result.output).toContain('spec:diff: no base to compare with (no main branch history, no tag)');
-      expect(result.status, result.output).toBe(0);
-    }
+    expect(result.output).toContain('spec:diff: HEAD is the first commit: nothing to compare with.');
+    expect(result.status, result.output).toBe(0);
   }, 60_000);
+
+  it('with no main and no tag, says how to fetch a base; fails when CI=true', () => {
+    const repo = repository('trunk');
+    repo.commit('spec');
+    repo.commit('more');
+
+    const local = repo.specDiff({ CI: '' });
+    const ci = repo.specDiff({ CI: 'true' });
+
+    expect(local.output).toContain('no main branch history, no tag');
+    expect(local.output).toContain('Nothing checked.');
+    expect(local.status, local.output).toBe(0);
+    expect(ci.output).toContain('fetch-depth: 0');
+    expect(ci.status, ci.output).toBe(1);
+  }, 60_000);
+
+  it.each([
+    ['main', 'HEAD is on main and its previous commit is not in this clone'],
+    ['feature', 'no main branch history, no tag'],
+  ])(
+    'in a depth-1 clone of %s, fails under CI=true saying how to fetch a base, and compares once it is fetched',
+    (branch, why) => {
+      // Arrange: a breaking change on the cloned branch, which a depth-1 clone cannot see the base of.
+      const origin = repository('main');
+      origin.commit('spec');
+      origin.git('switch', '--quiet', '--create', 'feature');
+      origin.git('switch', '--quiet', branch);
+      removeMediumPriority(origin);
+      origin.commit('drop medium');
+      const clone = cloneOf(origin, ['--depth', '1', '--branch', branch]);
+
+      // Act
+      const shallow = clone.specDiff({ CI: 'true' });
+      clone.git('fetch', '--quiet', '--unshallow', 'origin', 'main:refs/remotes/origin/main');
+      const fetched = clone.specDiff({ CI: 'true' });
+
+      // Assert
+      expect(shallow.status, shallow.output).toBe(1);
+    expect(shallow.output).toContain(`no base to compare with (a shallow clone): ${why}`);
+      expect(shallow.output).toContain('`fetch-depth: 0`');
+      expect(shallow.output).toContain('git fetch --unshallow origin main:refs/remotes/origin/main');
+      expect(shallow.status, shallow.output).toBe(1);
+      expect(fetched.output).toMatch(/FAIL: \d+ breaking change/);
+      expect(fetched.status, fetched.output).toBe(1);
+    },
+    60_000,
+  );
 });
