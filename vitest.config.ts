@@ -4,10 +4,11 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 /**
  * The integration suite once more through PgBouncer (transaction mode), which stands in for RDS
  * Proxy. It needs the `pgbouncer` binary (Debian: apt-get install pgbouncer; .ci/run installs it):
- * without it the project is left out, and that is said, not hidden.
+ * without it the project is left out, and that is said, not hidden; under CI=true that is an error.
  */
 const hasPgbouncer = spawnSync('pgbouncer', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasPgbouncer) {
+  if (process.env.CI === 'true') throw new Error('pgbouncer is not installed and CI=true: the pooler project must run.');
   console.log('vitest: project "pooler" skipped: pgbouncer is not installed (apt-get install pgbouncer to run it).');
 }
 const pooler: TestProjectInlineConfiguration[] = hasPgbouncer

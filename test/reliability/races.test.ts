@@ -1,12 +1,13 @@
 /**
  * Races forced, not hoped for: a second connection holds a row lock, the requests under test queue
- * behind it (seen waiting in pg_stat_activity), and the lock holder's own change commits first.
+ * behind it (the API's own sessions seen blocked by the holder's pid, `pg_blocking_pids`), and the
+ * lock holder's own change commits first. Each describe has a database no other file shares.
  * Decisions that depend on rows — the role to keep, the last administrator, whether the caller still
  * exists — must be made in the writing statement, on the rows as they are after the wait.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { freshDatabase } from '../support/database.ts';
 import { actingAs, buildTask, createTestHandler, type ParsedResponse, uniqueEmail } from '../support/factories.ts';
@@ -21,24 +22,40 @@ async function registered(handler: ApiHandler, label: string, groups?: string[])
   return { ...caller, id: String(response.body.id) };
 }
 
-/** Waits until `count` sessions of the database wait on a lock (the requests are queued behind the holder). */
-async function blockedSessions(observer: pg.Client, count: number): Promise<void> {
+/**
+ * Waits until `count` of the API's own sessions (application_name `taskboard-api`) are blocked by
+ * the holder's backend, directly or behind another waiter in its queue (`pg_blocking_pids`): the
+ * requests wait on the holder's lock, not merely slow or on someone else's, so the holder's commit
+ * is what they see.
+ */
+async function blockedBy(holder: { pid: number }, observer: pg.Client, count: number): Promise<void> {
   for (let tries = 0; tries < 200; tries += 1) {
     const { rows } = await observer.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      `WITH RECURSIVE blocked (pid) AS (
+         SELECT pid FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))
+         UNION
+         SELECT waiter.pid FROM pg_stat_activity waiter JOIN blocked ON blocked.pid = ANY (pg_blocking_pids(waiter.pid))
+       )
+       SELECT count(*)::int AS n FROM pg_stat_activity JOIN blocked USING (pid)
+       WHERE datname = current_database() AND application_name = 'taskboard-api'`,
+      [holder.pid],
     );
     if ((rows[0]?.n ?? 0) >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`${count} sessions never waited on a lock`);
+  throw new Error(`${count} of the API's sessions were never blocked by the lock holder (pid ${holder.pid})`);
 }
 
 /** A connection of the test's own, holding locks in an open transaction until `commit()`. */
 async function lockHolder(url: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
+  // A failed test leaves the transaction open until the server's idle timeout ends it: not an error of the run.
+  client.on('error', () => undefined);
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   await client.query('BEGIN');
   return {
+    pid: rows[0]?.pid ?? 0,
     query: (text: string, values?: unknown[]) => client.query(text, values),
     commit: async () => {
       await client.query('COMMIT');
@@ -47,28 +64,47 @@ async function lockHolder(url: string) {
   };
 }
 
+/** A migrated database no other test file shares, the API on it and an observer connection. */
+function ownDatabase(label: string) {
+  const suite = {} as {
+    url: string;
+    handler: ApiHandler;
+    observer: pg.Client;
+    drop: () => Promise<void>;
+  };
+  beforeAll(async () => {
+    const database = await freshDatabase(label);
+    Object.assign(suite, {
+      url: database.url,
+      drop: database.drop,
+      handler: createTestHandler({ databaseUrl: database.url }),
+      observer: new pg.Client({ connectionString: database.url }),
+    });
+    await suite.observer.connect();
+  });
+  afterAll(async () => {
+    await suite.observer?.end();
+    await suite.handler?.close();
+    await suite.drop?.();
+  });
+  return suite;
+}
+
 const statuses = (responses: Array<ParsedResponse<unknown>>) => responses.map((response) => response.status).sort();
 
-describe('races on the shared test database', () => {
-  const url = inject('databaseUrl');
-  const handler = createTestHandler();
-  const observer = new pg.Client({ connectionString: url });
-  beforeAll(() => observer.connect());
-  afterAll(async () => {
-    await observer.end();
-    await handler.close();
-  });
+describe('races on rows of one user', () => {
+  const suite = ownDatabase('races');
 
   it("updateUser: an administrator's demotion committed while the user's own rename waits leaves the demotion", async () => {
     // Arrange: the target is an administrator; another administrator exists, so the demotion is allowed.
-    await registered(handler, 'other-admin', ['admin']);
-    const target = await registered(handler, 'demoted', ['admin']);
-    const holder = await lockHolder(url);
+    await registered(suite.handler, 'other-admin', ['admin']);
+    const target = await registered(suite.handler, 'demoted', ['admin']);
+    const holder = await lockHolder(suite.url);
     await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [target.id]);
 
     // Act: the rename queues behind the lock; the demotion commits first.
     const rename = target.call<Body>('PUT', `/users/${target.id}`, { body: { name: 'Renamed' } });
-    await blockedSessions(observer, 1);
+    await blockedBy(holder, suite.observer, 1);
     await holder.query("UPDATE users SET role = 'user', version = version + 1 WHERE id = $1", [target.id]);
     await holder.commit();
     const renamed = await rename;
@@ -76,7 +112,7 @@ describe('races on the shared test database', () => {
     // Assert
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ name: 'Renamed', role: 'user' });
-    const { rows } = await observer.query('SELECT role FROM users WHERE id = $1', [target.id]);
+    const { rows } = await suite.observer.query('SELECT role FROM users WHERE id = $1', [target.id]);
     expect(rows).toEqual([{ role: 'user' }]);
   });
 
@@ -87,33 +123,35 @@ describe('races on the shared test database', () => {
     'createTask (%s an Idempotency-Key): the owner deleted while the create waits answers 403, not 500',
     async (_case, headers) => {
       // Arrange
-      const owner = await registered(handler, 'vanishing');
-      const holder = await lockHolder(url);
+      const owner = await registered(suite.handler, 'vanishing');
+      const holder = await lockHolder(suite.url);
       await holder.query('DELETE FROM users WHERE id = $1', [owner.id]);
 
       // Act
       const create = owner.call<Body>('POST', '/tasks', { body: buildTask(), headers });
-      await blockedSessions(observer, 1);
+      await blockedBy(holder, suite.observer, 1);
       await holder.commit();
       const created = await create;
 
       // Assert
       expect(created.status).toBe(403);
-      const { rows } = await observer.query('SELECT count(*)::int AS n FROM tasks WHERE owner_id = $1', [owner.id]);
+      const { rows } = await suite.observer.query('SELECT count(*)::int AS n FROM tasks WHERE owner_id = $1', [
+        owner.id,
+      ]);
       expect(rows).toEqual([{ n: 0 }]);
     },
   );
 
   it('registerUser: an Idempotency-Key reused after the caller deleted themselves registers a new profile, not the deleted one', async () => {
     // Arrange
-    const caller = actingAs(handler, uniqueEmail('reborn'));
+    const caller = actingAs(suite.handler, uniqueEmail('reborn'));
     const headers = { 'Idempotency-Key': randomUUID() };
     const first = await caller.call<Body>('POST', '/users', { headers });
     expect((await caller.call('DELETE', `/users/${String(first.body.id)}`)).status).toBe(204);
 
     // Act
     const again = await caller.call<Body>('POST', '/users', { headers });
-    const { rows } = await observer.query('SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1', [
+    const { rows } = await suite.observer.query('SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1', [
       headers['Idempotency-Key'],
     ]);
 
@@ -126,13 +164,14 @@ describe('races on the shared test database', () => {
 
   it('createTask: a retry while a stuck session holds the claimed key answers 503 within lock_timeout, and succeeds once the server reclaims it', async () => {
     // Arrange: a session claimed the key and then went idle in its transaction (an instance that died mid-way).
-    const owner = await registered(handler, 'stuck');
+    const owner = await registered(suite.handler, 'stuck');
     const headers = { 'Idempotency-Key': randomUUID() };
     const body = { title: 'Claimed by a dead instance' };
-    const { rows: subs } = await observer.query<{ sub: string }>('SELECT cognito_sub AS sub FROM users WHERE id = $1', [
-      owner.id,
-    ]);
-    const stuck = new pg.Client({ connectionString: url });
+    const { rows: subs } = await suite.observer.query<{ sub: string }>(
+      'SELECT cognito_sub AS sub FROM users WHERE id = $1',
+      [owner.id],
+    );
+    const stuck = new pg.Client({ connectionString: suite.url });
     await stuck.connect();
     stuck.on('error', () => undefined);
     await stuck.query('BEGIN');
@@ -157,35 +196,25 @@ describe('races on the shared test database', () => {
   }, 20_000);
 });
 
-describe('the last administrator, on a database of its own', () => {
-  let database: { url: string; drop: () => Promise<void> };
-  let handler: ApiHandler;
-  let observer: pg.Client;
-  beforeAll(async () => {
-    database = await freshDatabase('admins');
-    handler = createTestHandler({ databaseUrl: database.url });
-    observer = new pg.Client({ connectionString: database.url });
-    await observer.connect();
-  });
-  afterAll(async () => {
-    await observer.end();
-    await handler.close();
-    await database.drop();
-  });
+describe('the last administrator', () => {
+  const suite = ownDatabase('admins');
+  // The last administrator is a property of every user row: each test starts with no users at all.
+  beforeEach(() => suite.observer.query('DELETE FROM users'));
   const admins = async () =>
-    (await observer.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE role = 'admin'")).rows[0]?.n;
+    (await suite.observer.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE role = 'admin'")).rows[0]?.n;
 
   it('when the only two administrators demote themselves at once, one succeeds and the other answers 409', async () => {
     // Arrange
-    const [ada, bea] = [await registered(handler, 'ada', ['admin']), await registered(handler, 'bea', ['admin'])];
-    const holder = await lockHolder(database.url);
+    const ada = await registered(suite.handler, 'ada', ['admin']);
+    const bea = await registered(suite.handler, 'bea', ['admin']);
+    const holder = await lockHolder(suite.url);
     await holder.query("SELECT 1 FROM users WHERE role = 'admin' FOR UPDATE");
 
     // Act
     const demotions = [ada, bea].map((admin) =>
       admin.call<Body>('PUT', `/users/${admin.id}`, { body: { name: 'Former admin', role: 'user' } }),
     );
-    await blockedSessions(observer, 2);
+    await blockedBy(holder, suite.observer, 2);
     await holder.commit();
     const responses = await Promise.all(demotions);
 
@@ -195,21 +224,18 @@ describe('the last administrator, on a database of its own', () => {
   });
 
   it('when the last administrator deletes themselves while another is being demoted, one of the two is refused', async () => {
-    // Arrange: two administrators, as the previous test left one plus this new one.
-    const [cy] = [await registered(handler, 'cy', ['admin'])];
-    const { rows } = await observer.query<{ id: string }>("SELECT id FROM users WHERE role = 'admin' AND id <> $1", [
-      cy.id,
-    ]);
-    const other = rows[0]?.id ?? '';
-    const holder = await lockHolder(database.url);
+    // Arrange: the only two administrators.
+    const cy = await registered(suite.handler, 'cy', ['admin']);
+    const dee = await registered(suite.handler, 'dee', ['admin']);
+    const holder = await lockHolder(suite.url);
     await holder.query("SELECT 1 FROM users WHERE role = 'admin' FOR UPDATE");
 
     // Act: cy deletes themselves while cy also demotes the other administrator.
     const requests = [
       cy.call<Body>('DELETE', `/users/${cy.id}`),
-      cy.call<Body>('PUT', `/users/${other}`, { body: { name: 'Demoted', role: 'user' } }),
+      cy.call<Body>('PUT', `/users/${dee.id}`, { body: { name: 'Demoted', role: 'user' } }),
     ];
-    await blockedSessions(observer, 2);
+    await blockedBy(holder, suite.observer, 2);
     await holder.commit();
     const responses = await Promise.all(requests);
 
