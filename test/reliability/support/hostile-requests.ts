@@ -332,6 +332,8 @@ interface Draft {
 
 interface Flaw {
   flaw: string;
+  /** What the API must answer this flaw with: 400 (validation) unless said otherwise. */
+  status?: 413 | 415;
   apply(draft: Draft): void;
 }
 
@@ -397,6 +399,7 @@ const transportFlaw: fc.Arbitrary<Flaw> = fc.oneof(
   fc.constantFrom(...wrongContentTypes, undefined).map(
     (contentType): Flaw => ({
       flaw: contentType ? `Content-Type ${contentType}` : 'no Content-Type',
+      status: 415,
       apply: (draft) => {
         draft.contentType = contentType;
       },
@@ -411,6 +414,7 @@ const transportFlaw: fc.Arbitrary<Flaw> = fc.oneof(
   fc.integer({ min: maxBodyBytes + 1, max: 2 * maxBodyBytes }).map(
     (size): Flaw => ({
       flaw: `body of ${size} bytes (limit ${maxBodyBytes})`,
+      status: 413,
       apply: (draft) => {
         draft.bodyBytes = (text) => text + ' '.repeat(Math.max(0, size - Buffer.byteLength(text)));
       },
@@ -513,11 +517,14 @@ function schemaFlaw(schema: SchemaObject): fc.Arbitrary<Flaw> {
   return fc.oneof(...flaws);
 }
 
-/** Ids the hostile requests aim at: real resources of the test's users, and ids that exist nowhere. */
-export interface Targets {
-  tokens: string[];
-  userIds: string[];
-  taskIds: string[];
+/**
+ * Who sends the hostile requests: a caller allowed every operation (an administrator), with their
+ * token and their own resources' ids by path parameter name (`userId`, `taskId`). A valid request
+ * would succeed, so what answers a flawed one is validation, not a lookup or a permission check.
+ */
+export interface Sender {
+  token: string;
+  ids: Record<string, string>;
 }
 
 const noiseQueryNames = [
@@ -546,10 +553,12 @@ export interface HostileRequest extends RawRequest {
   operationId: OperationId;
   /** Why this request must be rejected; empty when it carries only noise the API must ignore. */
   flaws: string[];
+  /** The status its flaws must get (400, 413 or 415); undefined for noise only. */
+  status: number | undefined;
 }
 
 /** Requests for one operation that the API must reject (or, with noise only, answer as usual). */
-export function hostileRequests(shape: OperationShape, targets: Targets): fc.Arbitrary<HostileRequest> {
+export function hostileRequests(shape: OperationShape, sender: Sender): fc.Arbitrary<HostileRequest> {
   const flaws: fc.Arbitrary<Flaw>[] = [];
   for (const { name } of shape.path) {
     flaws.push(
@@ -590,14 +599,25 @@ export function hostileRequests(shape: OperationShape, targets: Targets): fc.Arb
   }
   if (shape.body) flaws.push(schemaFlaw(shape.body), transportFlaw);
 
-  const pathValue = (name: string) =>
-    fc.constantFrom(...(name === 'userId' ? targets.userIds : targets.taskIds)).map(percentEncode);
+  const pathValues = Object.fromEntries(
+    shape.path.map(({ name }) => {
+      const id = sender.ids[name];
+      if (!id) throw new Error(`hostileRequests: the sender owns no resource for path parameter ${name}`);
+      return [name, percentEncode(id)];
+    }),
+  );
+  const statusOf = (flaw: Flaw) => flaw.status ?? 400;
   return fc
     .record({
-      token: fc.constantFrom(...targets.tokens),
-      pathValues: fc.record(Object.fromEntries(shape.path.map(({ name }) => [name, pathValue(name)]))),
+      pathValues: fc.constant(pathValues),
       body: shape.body ? validValue(shape.body) : fc.constant(undefined),
-      flaws: flaws.length > 0 ? fc.array(fc.oneof(...flaws), { minLength: 1, maxLength: 2 }) : fc.constant<Flaw[]>([]),
+      // One or two flaws that call for the same status: the answer must name which.
+      flaws:
+        flaws.length > 0
+          ? fc
+              .array(fc.oneof(...flaws), { minLength: 1, maxLength: 2 })
+              .filter((chosen) => chosen.every((flaw) => statusOf(flaw) === statusOf(chosen[0] as Flaw)))
+          : fc.constant<Flaw[]>([]),
       noiseQuery: fc.dictionary(fc.constantFrom(...noiseQueryNames), fc.constantFrom(...injectionStrings), {
         maxKeys: 2,
       }),
@@ -606,9 +626,9 @@ export function hostileRequests(shape: OperationShape, targets: Targets): fc.Arb
         ? fc.constant(undefined)
         : fc.option(fc.constantFrom(...injectionStrings), { nil: undefined }),
     })
-    .map(({ token, pathValues, body, flaws: chosen, noiseQuery, noiseHeaders: extraHeaders, noiseBody }) => {
+    .map(({ pathValues, body, flaws: chosen, noiseQuery, noiseHeaders: extraHeaders, noiseBody }) => {
       const draft: Draft = {
-        pathValues,
+        pathValues: { ...pathValues },
         query: {},
         headers: {},
         body,
@@ -621,7 +641,7 @@ export function hostileRequests(shape: OperationShape, targets: Targets): fc.Arb
         .map(([name, value]) => `${percentEncode(name)}=${percentEncode(value)}`)
         .join('&');
       const headers: Record<string, string> = { ...Object.fromEntries(extraHeaders), ...draft.headers };
-      headers.Authorization = `Bearer ${token}`;
+      headers.Authorization = `Bearer ${sender.token}`;
       if (draft.contentType) headers['Content-Type'] = draft.contentType;
       let requestBody: Uint8Array | string | undefined = noiseBody;
       if (shape.body) {
@@ -635,11 +655,12 @@ export function hostileRequests(shape: OperationShape, targets: Targets): fc.Arb
         headers,
         ...(requestBody !== undefined ? { body: requestBody } : {}),
         flaws: chosen.map((flaw) => flaw.flaw),
+        status: chosen[0] ? statusOf(chosen[0]) : undefined,
       };
       // Counterexamples print as one line, without the token or a 100 KiB body.
       return Object.assign(request, {
         [fc.toStringMethod]: () =>
-          `${request.method} ${request.path.slice(0, 160)} [${request.flaws.join('; ') || 'noise only'}]`,
+          `${request.method} ${request.path.slice(0, 160)} [${request.flaws.join('; ') || 'noise only'}] (expects ${request.status ?? 'success'})`,
       });
     });
 }
