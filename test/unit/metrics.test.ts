@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { operationHandlers } from '../../handlers/operation-handlers.ts';
 import { createApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../../handlers/runtime/config.ts';
@@ -92,11 +92,25 @@ describe('createMetrics', () => {
   });
 
   it('without a sink, writes nothing', () => {
+    // Arrange: whatever reaches stdout or stderr (the Lambda log stream) is recorded.
+    const written: unknown[] = [];
+    const streams = [process.stdout, process.stderr].map((stream) =>
+      vi.spyOn(stream, 'write').mockImplementation((chunk) => written.push(chunk) > 0),
+    );
     const metrics = createMetrics(undefined, { FunctionName: 'fn' });
 
-    metrics.count('ColdStarts');
+    // Act
+    try {
+      metrics.count('ColdStarts');
+      metrics.flush({ message: 'request', status: 400 });
+      metrics.flush();
+    } finally {
+      for (const stream of streams) stream.mockRestore();
+    }
 
-    expect(() => metrics.flush()).not.toThrow();
+    // Assert
+    expect(metrics.enabled).toBe(false);
+    expect(written).toEqual([]);
   });
 });
 
