@@ -655,7 +655,7 @@ describe('deleteTask', () => {
     // Arrange
     const owner = await registeredCaller(handler, 'twice');
     const { task } = await createdTask(owner);
-    await owner.call('DELETE', `/tasks/${task.id}`);
+    expect((await owner.call('DELETE', `/tasks/${task.id}`)).status).toBe(204);
 
     // Act
     const response = await owner.call<Problem>('DELETE', `/tasks/${task.id}`);
