@@ -186,6 +186,8 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
     pool.catch(() => undefined);
   };
   replacePool();
+  /** Set when the pool could not be made (its secret unreadable): the next request makes a new one. */
+  let poolFailed = false;
 
   const unavailable = (error: unknown, reason: 'database' | 'secret' = 'database') =>
     new ServiceUnavailableError('The database is unavailable; retry shortly.', retryAfterSeconds, {
@@ -241,14 +243,19 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
 
   /** Runs `text` with one retry after a failed login (rotation) and maps outages to 503. */
   const query = async (text: string, values?: unknown[]): Promise<Row[]> => {
+    if (poolFailed) {
+      poolFailed = false;
+      replacePool();
+    }
     const used = pool;
     let current: ConnectionPool;
     try {
       current = await used;
     } catch (error) {
       // The credentials could not be read (Secrets Manager unreachable, say): answer 503 and try
-      // again on the next request instead of keeping the failed pool for the life of the instance.
-      if (pool === used) replacePool();
+      // again on the next request instead of keeping the failed pool for the life of the instance
+      // (not now: a read made while this request fails would fail too, and be what the next one gets).
+      if (pool === used) poolFailed = true;
       throw unavailable(error, 'secret');
     }
     try {
