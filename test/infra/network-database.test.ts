@@ -84,6 +84,12 @@ describe('Network', () => {
     for (const [id, rule] of resourcesOfType(synthesized.json, 'AWS::EC2::SecurityGroupIngress')) {
       expect(rule.Properties?.SourceSecurityGroupId, id).toBeDefined();
     }
+    // Egress declared as resources of its own (CDK does so between groups) reaches a group, never a range.
+    for (const [id, rule] of resourcesOfType(synthesized.json, 'AWS::EC2::SecurityGroupEgress')) {
+      expect(rule.Properties?.DestinationSecurityGroupId, id).toBeDefined();
+      expect(rule.Properties?.CidrIp, id).toBeUndefined();
+      expect(rule.Properties?.CidrIpv6, id).toBeUndefined();
+    }
   });
 });
 
