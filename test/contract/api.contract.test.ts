@@ -2,13 +2,23 @@
  * Contract tests: every operation, and every status the spec documents for it, driven over HTTP
  * through the local API Gateway (generated/apigateway.json, real token verification) into the
  * Lambda handler and real PostgreSQL. Every response is validated against generated/openapi.json;
- * the last test fails if any documented (operation, status) pair was never produced.
+ * after the whole file, it fails if any documented (operation, status) pair was never produced.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  afterAll,
+  beforeAll,
+  describe,
+  expect,
+  inject,
+  it,
+  type RunnerTestCase,
+  type RunnerTestFile,
+  type RunnerTestSuite,
+} from 'vitest';
 import { type OperationId, operations } from '../../generated/operations.ts';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { createSecretReader } from '../../handlers/runtime/secrets.ts';
@@ -794,8 +804,21 @@ describe('every operation', () => {
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
   });
+});
 
-  it('was driven through every status the spec documents', () => {
-    expect(contract.unexercised()).toEqual([]);
-  });
+/** Every test of `suite` and its nested suites. */
+const testsOf = (suite: Readonly<RunnerTestSuite | RunnerTestFile>): RunnerTestCase[] =>
+  suite.tasks.flatMap((task) => (task.type === 'suite' ? testsOf(task) : task.type === 'test' ? [task] : []));
+
+// After the whole file, in whatever order its tests ran: each documented (operation, status) was
+// produced. A run that left tests out (-t, a focused test) cannot have produced them all, and a
+// failed test's statuses may be missing for that reason: both are said, not asserted.
+// biome-ignore lint/correctness/noEmptyPattern: vitest reads a hook's fixtures from this pattern; the file comes second.
+afterAll(({}, file) => {
+  const unfinished = testsOf(file).filter((test) => test.result?.state !== 'pass');
+  if (unfinished.length > 0) {
+    console.warn(`every documented status: not checked, ${unfinished.length} tests did not run or failed`);
+    return;
+  }
+  expect(contract.unexercised(), 'documented (operation, status) pairs that no test produced').toEqual([]);
 });

@@ -136,52 +136,62 @@ describe('Migrations', () => {
    * CREATEROLE and CREATEDB, owner of the database, not a superuser.
    */
   describe('bundled migration function against PostgreSQL 17', () => {
-    const suffix = randomBytes(4).toString('hex');
-    const names = { database: `taskboard_${suffix}`, master: `admin_${suffix}`, app: `app_${suffix}` };
-    const passwords = { master: randomBytes(12).toString('hex'), app: randomBytes(12).toString('hex') };
-    const secrets: Record<string, { username: string; password: string }> = {
-      master: { username: names.master, password: passwords.master },
-      app: { username: names.app, password: passwords.app },
-    };
-    const secretSource: SecretSource = async (arn) => JSON.stringify(secrets[arn]);
     let postgres: RunningPostgres;
     let server: URL;
-    let run: (environment?: Record<string, string>) => Promise<MigrationResult>;
-
-    const connect = async (user: string, password: string) => {
-      const client = new pg.Client({
-        host: server.hostname,
-        port: Number(server.port),
-        database: names.database,
-        user,
-        password,
-      });
-      await client.connect();
-      return client;
-    };
-    const query = async (sql: string, values: unknown[] = []) => {
-      const client = await connect(names.master, passwords.master);
-      try {
-        return (await client.query(sql, values)).rows;
-      } finally {
-        await client.end();
-      }
-    };
+    let createHandler: (source: SecretSource) => () => Promise<MigrationResult>;
 
     beforeAll(async () => {
       postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
       server = new URL(postgres.url);
+      const bundle = assetDirectory(synthesized, synthesized.stack.migrations.function);
+      ({ createHandler } = (await import(pathToFileURL(path.join(bundle, 'index.mjs')).href)) as {
+        createHandler: typeof createHandler;
+      });
+    });
+
+    afterAll(async () => {
+      await postgres?.stop();
+    });
+
+    /**
+     * A deployment target of the test's own: a database, its "master" user as RDS makes it, the
+     * application role's names and secrets, and `run` to invoke the function on it. Each test has
+     * one, so no test depends on another having deployed first.
+     */
+    async function deploymentTarget() {
+      const suffix = randomBytes(4).toString('hex');
+      const names = { database: `taskboard_${suffix}`, master: `admin_${suffix}`, app: `app_${suffix}` };
+      const passwords = { master: randomBytes(12).toString('hex'), app: randomBytes(12).toString('hex') };
+      const secrets: Record<string, { username: string; password: string }> = {
+        master: { username: names.master, password: passwords.master },
+        app: { username: names.app, password: passwords.app },
+      };
       const root = new pg.Client({ connectionString: postgres.url });
       await root.connect();
       await root.query(`CREATE ROLE ${names.master} LOGIN CREATEROLE CREATEDB PASSWORD '${passwords.master}'`);
       await root.query(`CREATE DATABASE ${names.database} OWNER ${names.master}`);
       await root.end();
 
-      const bundle = assetDirectory(synthesized, synthesized.stack.migrations.function);
-      const module = (await import(pathToFileURL(path.join(bundle, 'index.mjs')).href)) as {
-        createHandler: (source: SecretSource) => () => Promise<MigrationResult>;
+      const connect = async (user: string, password: string) => {
+        const client = new pg.Client({
+          host: server.hostname,
+          port: Number(server.port),
+          database: names.database,
+          user,
+          password,
+        });
+        await client.connect();
+        return client;
       };
-      const handler = module.createHandler(secretSource);
+      const query = async (sql: string, values: unknown[] = []) => {
+        const client = await connect(names.master, passwords.master);
+        try {
+          return (await client.query(sql, values)).rows;
+        } finally {
+          await client.end();
+        }
+      };
+      const handler = createHandler(async (arn) => JSON.stringify(secrets[arn]));
       const base = {
         MASTER_SECRET_ARN: 'master',
         APP_SECRET_ARN: 'app',
@@ -192,7 +202,7 @@ describe('Migrations', () => {
         APP_SCHEMA: 'app',
         DB_SSL: 'off',
       };
-      run = async (environment = {}) => {
+      const run = async (environment = {}) => {
         const saved = { ...process.env };
         Object.assign(process.env, base, environment);
         // The function logs each step as a JSON line; keep the test output quiet.
@@ -204,13 +214,12 @@ describe('Migrations', () => {
           process.env = saved;
         }
       };
-    });
-
-    afterAll(async () => {
-      await postgres?.stop();
-    });
+      return { names, passwords, secrets, connect, query, run };
+    }
 
     it('on the first deploy, creates the role and its schema and applies every migration as that role', async () => {
+      const { names, query, run } = await deploymentTarget();
+
       const result = await run();
 
       expect(result.applied).toEqual(['0_create-migrations-table.sql', ...sqlFiles(migrationsDirectory)]);
@@ -223,6 +232,9 @@ describe('Migrations', () => {
     });
 
     it('on the next deploy, applies nothing', async () => {
+      const { names, run } = await deploymentTarget();
+      expect((await run()).applied).not.toEqual([]);
+
       const result = await run();
 
       expect(result.applied).toEqual([]);
@@ -230,6 +242,9 @@ describe('Migrations', () => {
     });
 
     it('gives the application user no way to create objects in schema public', async () => {
+      const { names, passwords, connect, run } = await deploymentTarget();
+      await run();
+
       const app = await connect(names.app, passwords.app);
       try {
         await expect(app.query('CREATE TABLE public.intruder (id int)')).rejects.toThrow(/permission denied/);
@@ -240,14 +255,20 @@ describe('Migrations', () => {
     });
 
     it('sets the role’s password from the secret when they disagree', async () => {
-      secrets.app = { username: names.app, password: randomBytes(12).toString('hex') };
+      const { names, secrets, connect, run } = await deploymentTarget();
+      await run();
+      const password = randomBytes(12).toString('hex');
+      secrets.app = { username: names.app, password };
 
       const result = await run();
 
       expect(result.bootstrap).toContain(`set the password of ${names.app} from its secret`);
+      await (await connect(names.app, password)).end();
     });
 
     it('after a multi-user rotation, migrates as the alternate user but creates objects owned by the role', async () => {
+      const { names, secrets, query, run } = await deploymentTarget();
+      await run();
       // What the rotation function does: a clone that is a member of the role, and the secret names it.
       const clone = `${names.app}_clone`;
       const password = randomBytes(12).toString('hex');

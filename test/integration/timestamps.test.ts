@@ -39,17 +39,21 @@ describe('timestamps', () => {
     'read as text come out exactly as Date#toISOString writes them, in session time zone %s',
     async (zone) => {
       // SET LOCAL: through PgBouncer (the pooler project) a session setting would outlive the test.
+      // The transaction ends whatever the assertions say: a failed one must not leave the zone set.
       await client.query('BEGIN');
-      await client.query(`SET LOCAL TIME ZONE '${zone}'`);
-      for (const instant of instants) {
-        const { rows } = await client.query<{ text: string; date: Date }>(
-          'SELECT v.at::text AS text, v.at AS date FROM (SELECT date_trunc($2, $1::timestamptz) AS at) v',
-          [instant, 'milliseconds'],
-        );
-        const [row] = rows;
-        expect(timestamptzText(row?.text as string), `${instant} read as ${row?.text}`).toBe(row?.date.toISOString());
+      try {
+        await client.query(`SET LOCAL TIME ZONE '${zone}'`);
+        for (const instant of instants) {
+          const { rows } = await client.query<{ text: string; date: Date }>(
+            'SELECT v.at::text AS text, v.at AS date FROM (SELECT date_trunc($2, $1::timestamptz) AS at) v',
+            [instant, 'milliseconds'],
+          );
+          const [row] = rows;
+          expect(timestamptzText(row?.text as string), `${instant} read as ${row?.text}`).toBe(row?.date.toISOString());
+        }
+      } finally {
+        await client.query('ROLLBACK');
       }
-      await client.query('COMMIT');
     },
   );
 

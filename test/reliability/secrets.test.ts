@@ -239,29 +239,35 @@ describe('origin verify', () => {
     current: secretValue('origin-current'),
     previous: secretValue('origin-previous'),
   };
-  let store: ReturnType<typeof createSecretStore>;
   let api: ServedApi;
   let token: string;
 
-  beforeAll(async () => {
+  /** A store holding the previous and current origin values, and the API reading it. */
+  async function originApi() {
     const application = await createApplicationRole();
-    store = createSecretStore();
+    const store = createSecretStore();
     store.put(databaseSecretArn, application.secretFor(application.password));
     store.put(originSecretArn, origin.previous);
     store.put(originSecretArn, origin.current);
-    api = await serveWithSecrets(store, { origin: true });
-    token = tokenFor(uniqueEmail('origin'));
+    const api = await serveWithSecrets(store, { origin: true });
+    const token = tokenFor(uniqueEmail('origin'));
     await api.client.send(jsonRequest('POST', '/users', { token, headers: { 'X-Origin-Verify': origin.current } }));
+    return { store, api, token };
+  }
+
+  // Shared by the tests that only read it; the rotation test rotates a store of its own.
+  beforeAll(async () => {
+    ({ api, token } = await originApi());
   });
 
   afterAll(async () => {
     await api.close();
   });
 
-  const callWith = async (value: string | undefined) => {
-    const response = await api.client.send(
+  const callWith = async (value: string | undefined, through = { api, token }) => {
+    const response = await through.api.client.send(
       jsonRequest('GET', '/users/me', {
-        token,
+        token: through.token,
         ...(value === undefined ? {} : { headers: { 'X-Origin-Verify': value } }),
       }),
     );
@@ -289,12 +295,14 @@ describe('origin verify', () => {
 
   it('lets a value rotated after it was cached through, by reading the secret once more', async () => {
     // Arrange
-    await callWith(origin.current);
+    const own = await originApi();
+    await callWith(origin.current, own);
     const rotated = secretValue('origin-rotated');
-    store.put(originSecretArn, rotated);
+    own.store.put(originSecretArn, rotated);
 
     // Act
-    const status = await callWith(rotated);
+    const status = await callWith(rotated, own);
+    await own.api.close();
 
     // Assert
     expect(status).toBe(200);
