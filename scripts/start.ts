@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole API on this machine, no AWS account needed. Starts an embedded
  * PostgreSQL 17 (data in .local/postgres, port 5433: LOCAL_DATA_DIR, DB_PORT) unless DATABASE_URL
- * names one, applies the migrations, seeds Alice (admin) and Bob (user), builds the docs if needed,
+ * names one, applies the migrations, seeds Alice (admin) and Bob (user), builds the docs and the web
+ * app (web/dist) if their sources changed,
  * and serves the API through the local API Gateway on http://localhost:3000 (PORT). Ctrl-C stops
  * everything. scripts/preflight.mjs runs first and explains a missing `npm ci`.
  */
@@ -24,6 +25,7 @@ import { startLocalGateway } from './local/gateway.ts';
 import { createLocalVerifier } from './local/identity.ts';
 import { seedDemoData } from './local/seed.ts';
 import { localSettings } from './local/settings.ts';
+import { buildWebIfStale } from './web-build.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
   if (applied.length > 0) console.log(`Applied migrations: ${applied.join(', ')}`);
   await seedDemoData(databaseUrl);
   buildDocsIfStale();
+  buildWebIfStale();
 
   const handler = createApiHandler({
     handlers: operationHandlers,
