@@ -37,7 +37,10 @@ function filesUnder(relative: string): string[] {
 export function webSourceHash(): string {
   const hash = createHash('sha256');
   for (const file of [...sources, ...generated].flatMap(filesUnder)) {
-    hash.update(`${file}\0`).update(readFileSync(path.join(root, file))).update('\0');
+    hash
+      .update(`${file}\0`)
+      .update(readFileSync(path.join(root, file)))
+      .update('\0');
   }
   return hash.digest('hex');
 }
