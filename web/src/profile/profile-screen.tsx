@@ -9,6 +9,8 @@ import { ErrorNote, Field, Loading, useRetryWait } from '../components/states.ts
 /** My profile: edit my name and phone number; delete my account after a confirmation. */
 export function ProfileScreen({ onDeleted }: { onDeleted: () => void }) {
   const me = useMe();
+  // Kept here: a save changes the ETag, which gives the form a fresh start from the saved profile.
+  const [saved, setSaved] = useState(false);
   return (
     <>
       <h1 tabIndex={-1}>Profile</h1>
@@ -18,7 +20,7 @@ export function ProfileScreen({ onDeleted }: { onDeleted: () => void }) {
         <ErrorNote error={me.error} retry={() => void me.refetch()} />
       ) : (
         <>
-          <ProfileForm key={me.data.etag} me={me.data} />
+          <ProfileForm key={me.data.etag} me={me.data} saved={saved} setSaved={setSaved} />
           <DeleteAccount me={me.data} onDeleted={onDeleted} />
         </>
       )}
@@ -26,7 +28,15 @@ export function ProfileScreen({ onDeleted }: { onDeleted: () => void }) {
   );
 }
 
-function ProfileForm({ me }: { me: Tagged<User> }) {
+function ProfileForm({
+  me,
+  saved,
+  setSaved,
+}: {
+  me: Tagged<User>;
+  saved: boolean;
+  setSaved: (saved: boolean) => void;
+}) {
   const { $api } = useApi();
   const queryClient = useQueryClient();
   const update = $api.useMutation('put', '/users/{userId}', {
@@ -34,7 +44,6 @@ function ProfileForm({ me }: { me: Tagged<User> }) {
   });
   const [name, setName] = useState(me.data.name);
   const [phone, setPhone] = useState(me.data.phoneNumber ?? '');
-  const [saved, setSaved] = useState(false);
   const wait = useRetryWait(update.error);
   const fields = update.error instanceof ApiError ? update.error.fieldErrors : {};
   const stale = update.error instanceof ApiError && update.error.status === 412;
@@ -61,7 +70,16 @@ function ProfileForm({ me }: { me: Tagged<User> }) {
       </dl>
       <Field label="Name" name="name" error={fields.name}>
         {(props) => (
-          <input {...props} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+          <input
+            {...props}
+            required
+            maxLength={100}
+            value={name}
+            onChange={(e) => {
+              setSaved(false);
+              setName(e.target.value);
+            }}
+          />
         )}
       </Field>
       <Field
