@@ -15,7 +15,7 @@
  *   - the app requests nothing from any host but its own, the API and the sign-in.
  * Screenshots of every screen at desktop and phone width go to .local/web-screens/.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,18 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createTaskboardClient } from '../../client/index.ts';
-import { operationHandlers } from '../../handlers/operation-handlers.ts';
-import { createApiHandler } from '../../handlers/runtime/api-handler.ts';
-import { loadConfig } from '../../handlers/runtime/config.ts';
-import { freePort, migrateDatabase, startEmbeddedPostgres } from '../../scripts/local/database.ts';
-import { startLocalGateway } from '../../scripts/local/gateway.ts';
-import { createLocalVerifier, issueIdToken, loadLocalKeySet } from '../../scripts/local/identity.ts';
-import { seedDemoData } from '../../scripts/local/seed.ts';
-import { localAppConfig, localClient, startLocalSignIn } from '../../scripts/local/sign-in.ts';
+import { issueIdToken } from '../../scripts/local/identity.ts';
 import { buildWebIfStale, firstLoad, firstLoadBudget, firstLoadReport, webDist } from '../../scripts/web-build.ts';
+import { chromiumOptions, startWebStack } from './stack.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screens = path.join(root, '.local', 'web-screens');
 const desktop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
@@ -95,6 +88,12 @@ const taskItem = (page: Page, title: string) =>
   page.getByRole('listitem').filter({ has: page.getByRole('link', { name: title, exact: true }) });
 
 async function main(): Promise<number> {
+  if (!existsSync(chromiumOptions.executablePath)) {
+    console.log(
+      `FAIL no Chromium at ${chromiumOptions.executablePath}: apt-get install chromium, or set CHROMIUM_PATH`,
+    );
+    return 1;
+  }
   const built = buildWebIfStale();
   const load = firstLoad();
   console.log(firstLoadReport(load));
@@ -102,45 +101,16 @@ async function main(): Promise<number> {
   if (built) console.log(`(built web/dist: ${webDist})`);
 
   mkdirSync(screens, { recursive: true });
-  const keys = loadLocalKeySet();
-  const postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
-  const apiPort = await freePort();
-  const signInPort = await freePort();
-  const config = localAppConfig({ apiPort, signInPort });
-  const databaseUrl = await postgres.createDatabase('taskboard_web');
-  await migrateDatabase(databaseUrl);
-  await seedDemoData(databaseUrl);
-  const handler = createApiHandler({
-    handlers: operationHandlers,
-    config: () => loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' }),
-    logSink: () => undefined,
-  });
-  const signIn = await startLocalSignIn({ port: signInPort, host: '127.0.0.1', clients: [localClient(apiPort)] });
-  const gateway = await startLocalGateway({
-    handler,
-    verifier: createLocalVerifier(keys),
-    port: apiPort,
-    host: '127.0.0.1',
-    app: { dir: webDist, config },
-  });
-  const appUrl = config.redirectUri;
+  const stack = await startWebStack();
+  const { config, appUrl, signInOrigin, keys } = stack;
   const appOrigin = new URL(appUrl).origin;
-  const signInOrigin = new URL(config.authority).origin;
   // The second client: Bob's token from the local identity, straight to the API.
   const other = createTaskboardClient({ baseUrl: config.apiUrl, token: issueIdToken('bob@example.com', {}, keys) });
 
   const profile = await mkdtemp(path.join(tmpdir(), 'taskboard-web-'));
   const browser: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
+    ...chromiumOptions,
     viewport: desktop,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
   });
   const requested = new Set<string>();
   browser.on('request', (request) => {
@@ -372,10 +342,7 @@ async function main(): Promise<number> {
   } finally {
     await browser.close();
     await rm(profile, { recursive: true, force: true });
-    await gateway.close();
-    await signIn.close();
-    await handler.close();
-    await postgres.stop();
+    await stack.close();
   }
   const foreign = [...requested].filter((origin) => !allowed.has(origin));
   check(
