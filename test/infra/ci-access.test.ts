@@ -128,7 +128,7 @@ describe('CiAccessStack permissions', () => {
       const [statement] = policy.Properties.PolicyDocument.Statement;
       expect(statement?.Effect).toBe('Allow');
       expect(statement?.Action).toBe('sts:AssumeRole');
-      const resources = (statement?.Resource as unknown[]).map(render);
+      const resources = ((statement?.Resource ?? []) as unknown[]).map(render);
       expect(resources).toEqual(
         ['deploy-role', 'file-publishing-role', 'lookup-role'].map(
           (kind) =>
