@@ -107,6 +107,12 @@ describe('ci.yml', () => {
       expect(setupNode?.with?.cache).toBe('npm');
     }
   });
+
+  it('installs cfn-lint in every job, which the infra tests need under CI=true', () => {
+    for (const job of Object.values(ci.jobs)) {
+      expect(job.steps.some((step) => /^pipx install cfn-lint==/.test(step.run ?? ''))).toBe(true);
+    }
+  });
 });
 
 describe('deploy.yml', () => {
