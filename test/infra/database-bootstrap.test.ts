@@ -184,6 +184,9 @@ describe('bootstrapStatements on PostgreSQL 17', () => {
     postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
     admin = new pg.Client({ connectionString: postgres.url });
     await admin.connect();
+    // The bootstrap, once, for every test below: each only reads what it left.
+    const plan = buildPlan({ login: { username: 'taskboard_app_clone', password: 'secret' } });
+    for (const statement of bootstrapStatements(plan, buildState())) await admin.query(statement.sql);
   });
   afterAll(async () => {
     await admin?.end();
@@ -191,9 +194,6 @@ describe('bootstrapStatements on PostgreSQL 17', () => {
   });
 
   it('puts the search path and the server-side timeouts on the database, for every role (pg_db_role_setting)', async () => {
-    const plan = buildPlan({ login: { username: 'taskboard_app_clone', password: 'secret' } });
-    for (const statement of bootstrapStatements(plan, buildState())) await admin.query(statement.sql);
-
     const { rows } = await admin.query<{ setconfig: string[] }>(
       `SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
        WHERE d.datname = 'postgres' AND s.setrole = 0`,
