@@ -261,12 +261,10 @@ export function invalidValue(schema: SchemaObject): fc.Arbitrary<{ value: unknow
     }
     for (const [name, property] of Object.entries(schema.properties ?? {})) {
       candidates.push(
-        fc
-          .tuple(valid, invalidValue(property))
-          .map(([value, flawedProperty]) => ({
-            value: { ...value, [name]: flawedProperty.value },
-            flaw: `${name}: ${flawedProperty.flaw}`,
-          })),
+        fc.tuple(valid, invalidValue(property)).map(([value, flawedProperty]) => ({
+          value: { ...value, [name]: flawedProperty.value },
+          flaw: `${name}: ${flawedProperty.flaw}`,
+        })),
       );
     }
   }
