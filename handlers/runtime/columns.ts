@@ -55,13 +55,22 @@ export function columnsOf<Api>(table: FieldTable<Api>): Columns<Api> {
   const entries = Object.entries(table) as Array<[keyof Api & string, FieldColumn]>;
   const writable = entries.flatMap(([field, { column, writes }]) => (writes ? [{ field, column, type: writes }] : []));
   const defaults = new Map(entries.map(([field, spec]) => [field, spec.default ?? null]));
+  /** Select lists by alias, built once: a statement's text costs no joins per request. */
+  const selects = new Map<string, string>();
   const stored = (row: Row, field: keyof Api & string, column: string) => {
     const value = row[column];
     return value === undefined ? structuredClone(defaults.get(field)) : value;
   };
   return {
-    select: (alias, extra = []) =>
-      [...entries.map(([, { column }]) => column), ...extra].map((c) => `${alias}.${c}`).join(', '),
+    select(alias, extra = []) {
+      const key = `${alias}:${extra.join()}`;
+      let list = selects.get(key);
+      if (list === undefined) {
+        list = [...entries.map(([, { column }]) => column), ...extra].map((name) => `${alias}.${name}`).join(', ');
+        selects.set(key, list);
+      }
+      return list;
+    },
     toApi(row) {
       const api: Record<string, unknown> = {};
       for (const [field, { column, read }] of entries) {
