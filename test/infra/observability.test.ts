@@ -205,6 +205,7 @@ describe('Outputs', () => {
         'AlarmTopicArn',
         'ApiUrl',
         'AppDatabaseSecretArn',
+        'AppUrl',
         'CloudFrontUrl',
         'DocsUrl',
         'HostedUiDomain',
