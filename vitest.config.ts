@@ -8,7 +8,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  */
 const hasPgbouncer = spawnSync('pgbouncer', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasPgbouncer) {
-  if (process.env.CI === 'true') throw new Error('pgbouncer is not installed and CI=true: the pooler project must run.');
+  if (process.env.CI === 'true')
+    throw new Error('pgbouncer is not installed and CI=true: the pooler project must run.');
   console.log('vitest: project "pooler" skipped: pgbouncer is not installed (apt-get install pgbouncer to run it).');
 }
 const pooler: TestProjectInlineConfiguration[] = hasPgbouncer

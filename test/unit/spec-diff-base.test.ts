@@ -191,7 +191,7 @@ describe('spec:diff default base', () => {
 
       // Assert
       expect(shallow.status, shallow.output).toBe(1);
-    expect(shallow.output).toContain(`no base to compare with (a shallow clone): ${why}`);
+      expect(shallow.output).toContain(`no base to compare with (a shallow clone): ${why}`);
       expect(shallow.output).toContain('`fetch-depth: 0`');
       expect(shallow.output).toContain('git fetch --unshallow origin main:refs/remotes/origin/main');
       expect(shallow.status, shallow.output).toBe(1);
