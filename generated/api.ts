@@ -321,7 +321,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request could not be served right now and can be retried after `Retry-After` seconds: the database cannot be reached, or the resource is busy with another request (a lock held past the database's lock timeout, or a deadlock) and the same request can succeed on a retry. */
+        /** @description The database cannot be reached right now; retry after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
