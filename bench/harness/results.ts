@@ -358,13 +358,13 @@ function scaleDetail(scale: ScaleResults): string[] {
   ];
 }
 
-/** The README's performance table: where and when it was measured, the summary, what was missed. */
-export function readmeSummary(results: BenchResults, list: readonly Check[]): string {
+/** The performance guide's table: where and when it was measured, the summary, what was missed. */
+export function performanceGuideSummary(results: BenchResults, list: readonly Check[]): string {
   const missed = list.filter((check) => !check.met);
   const date = results.machine[0]?.replace('- Date: ', '') ?? '';
   const load = /load average ([\d.]+) at the start/.exec(results.machine.join(' '))?.[1] ?? '?';
   return [
-    `Last recorded run (${results.quick ? '`npm run bench -- --quick --output bench/results.md`, a quick run' : '`npm run bench`'}, ${date}, 1-minute load average ${load} at the start on ${os.cpus().length} cores; details in [bench/results.md](bench/results.md)); in brackets the ratio against the floor:`,
+    `Last recorded run (${results.quick ? '`npm run bench -- --quick --output bench/results.md`, a quick run' : '`npm run bench`'}, ${date}, 1-minute load average ${load} at the start on ${os.cpus().length} cores; details in [bench/results.md](../bench/results.md)); in brackets the ratio against the floor:`,
     '',
     summaryTable(results),
     '',
