@@ -220,6 +220,7 @@ describe('Outputs', () => {
         'AlarmTopicArn',
         'ApiUrl',
         'AppDatabaseSecretArn',
+        'AppUrl',
         'CloudFrontUrl',
         'DocsUrl',
         'HostedUiDomain',
