@@ -75,7 +75,7 @@ const codeOf = (error: unknown): string | undefined => (error as { code?: string
  * outage: the connection stays, the answer says retry, and the metric is contention's own.
  */
 const contentionCodes = new Set(['55P03', '40P01', '40001']);
-export const isContention = (error: unknown): boolean => contentionCodes.has(codeOf(error) ?? '');
+const isContention = (error: unknown): boolean => contentionCodes.has(codeOf(error) ?? '');
 
 /**
  * Failures after which running the statement once more is safe and likely to win. Every statement
