@@ -3,7 +3,7 @@
  * --inlineBundle` inlines the spec and Redoc, but its page still reports telemetry to Redocly unless
  * `disableTelemetry` is set (the CLI drops that option from the page it writes) and loads the
  * "API docs by Redocly" logo from Redocly's CDN; both are fixed here in the built page. The browser
- * check (scripts/browser-check.ts) proves the page makes no request to any other host.
+ * check (test/external/browser-check.ts) proves the page makes no request to any other host.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type OperationId, operationResponses, operations } from '../generated/operations.ts';
-import { creatingOperations } from './lib/spec-requests.ts';
+import { creatingOperations } from './lib/creating-operations.ts';
 import { issueIdToken, loadLocalKeySet } from './local/identity.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

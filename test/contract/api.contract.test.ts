@@ -12,14 +12,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type OperationId, operations } from '../../generated/operations.ts';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { createSecretReader } from '../../handlers/runtime/secrets.ts';
-import {
-  documentedStatuses,
-  malformedRequest,
-  oversizedRequest,
-  type SpecRequest,
-  validRequest,
-  wrongMediaTypeRequest,
-} from '../../scripts/lib/spec-requests.ts';
 import { type LocalGateway, startLocalGateway } from '../../scripts/local/gateway.ts';
 import {
   createLocalVerifier,
@@ -32,6 +24,14 @@ import { createContract, type ObservedResponse } from '../support/contract.ts';
 import { freshDatabase } from '../support/database.ts';
 import { buildTask, createTestHandler, type TaskCreate, uniqueEmail } from '../support/factories.ts';
 import { operationIds } from '../support/operations.ts';
+import {
+  documentedStatuses,
+  malformedRequest,
+  oversizedRequest,
+  type SpecRequest,
+  validRequest,
+  wrongMediaTypeRequest,
+} from '../support/spec-requests.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const contract = createContract();

@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OperationId, operationResponses, operations, type ParameterCheck } from '../../generated/operations.ts';
-import { validRequest } from '../../scripts/lib/spec-requests.ts';
 import { type MockServer, startMockServer } from '../../scripts/mock.ts';
 import { createContract } from '../support/contract.ts';
 import { operationIds } from '../support/operations.ts';
+import { validRequest } from '../support/spec-requests.ts';
 
 const contract = createContract();
 let mock: MockServer;

@@ -1,5 +1,5 @@
 /**
- * The flows `npm run test:prism` (scripts/prism-check.ts) sends through Stoplight Prism for what
+ * The flows `npm run test:prism` (test/external/prism-check.ts) sends through Stoplight Prism for what
  * is particular to each operation: its success statuses and its business errors (403, 404, 409,
  * 412, 422, …). What every operation shares — 400, 413 and 415 to requests made invalid from the
  * spec, 401 to a forged token, the origin check's 403, 405, 429, 500 and 503 — the check derives

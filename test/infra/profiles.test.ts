@@ -24,7 +24,7 @@ const expectations = {
     webAcls: 0,
     proxy: false,
     reservedConcurrency: connectionBudget('t4g.micro'),
-    /** The README's cost table ("Cost"): `npm run cost` on this template. */
+    /** The cost table of guides/deploying.md ("Cost"): `npm run cost` on this template. */
     idleUsd: 17.98,
     idleFreeTierUsd: 3,
     perMillionUsd: 7.07,
@@ -191,7 +191,7 @@ describe.each(['dev', 'prod'] as const)('profile %s', (profile) => {
     );
   });
 
-  it('costs what the README’s cost table says, counted from the template’s resources', () => {
+  it('costs what the deploying guide’s cost table says, counted from the template’s resources', () => {
     const estimate = estimateCost(synthesized.json);
     const items = estimate.idle.map((line) => line.item);
 

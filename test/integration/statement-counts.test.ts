@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OperationId } from '../../generated/operations.ts';
-import { createOneOfEach, type PathValues, validRequest } from '../../scripts/lib/spec-requests.ts';
 import { actingAs, createTestHandler, type EventOptions, uniqueEmail } from '../support/factories.ts';
 import { operationIds } from '../support/operations.ts';
+import { createOneOfEach, type PathValues, validRequest } from '../support/spec-requests.ts';
 
 const statements: string[] = [];
 const handler = createTestHandler({ onStatement: (text) => statements.push(text) });

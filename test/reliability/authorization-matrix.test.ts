@@ -10,9 +10,9 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OperationId, operations } from '../../generated/operations.ts';
-import { createOneOfEach, validRequest } from '../../scripts/lib/spec-requests.ts';
 import { createContract } from '../support/contract.ts';
 import type { CoversEveryOperation } from '../support/operations.ts';
+import { createOneOfEach, validRequest } from '../support/spec-requests.ts';
 import { closeServedSuite, createTask, ownedRows, registerUser, type ServedApi, serveSuite } from './support/api.ts';
 import { jsonRequest } from './support/http.ts';
 

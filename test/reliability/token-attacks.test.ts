@@ -10,11 +10,11 @@ import { createHmac, createPublicKey, generateKeyPairSync, randomUUID } from 'no
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationResponses } from '../../generated/operations.ts';
-import { createOneOfEach, validRequest } from '../../scripts/lib/spec-requests.ts';
 import { idTokenClaims, localIssuer, localPool, signJwt } from '../../scripts/local/identity.ts';
 import { createContract } from '../support/contract.ts';
 import { createProxyEvent, createTestHandler, parseResult, uniqueEmail } from '../support/factories.ts';
 import { securedOperationIds } from '../support/operations.ts';
+import { createOneOfEach, validRequest } from '../support/spec-requests.ts';
 import {
   closeServedSuite,
   keys,

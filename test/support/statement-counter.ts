@@ -5,7 +5,7 @@
  * at `url` instead of the server's; what is counted is what the pool sent (BEGIN and COMMIT
  * included), whatever the code above it did. A simple Query holding several statements counts once.
  * Plain-text connections only: a connection that negotiates TLS is forwarded but not counted.
- * Used by `npm run bench` (scripts/bench/lambda-driver.ts) and available to tests.
+ * Used by `npm run bench` (bench/harness/lambda-driver.ts) and available to tests.
  */
 import net from 'node:net';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planShape, readsKeysetIndex } from '../../scripts/bench/scale.ts';
+import { planShape, readsKeysetIndex } from '../../bench/harness/scale.ts';
 
 const keysetPlan = `Limit  (cost=0.42..2.31 rows=21 width=128) (actual time=0.025..0.127 rows=21 loops=1)
   ->  Index Scan using tasks_owner_created_idx on tasks  (cost=0.42..89797.61 rows=1000000 width=128) (actual time=0.024..0.123 rows=21 loops=1)

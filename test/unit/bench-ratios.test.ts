@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pairedRatio, type TargetResult } from '../../scripts/bench/results.ts';
-import type { LoadFigures } from '../../scripts/bench/warm.ts';
+import { pairedRatio, type TargetResult } from '../../bench/harness/results.ts';
+import type { LoadFigures } from '../../bench/harness/warm.ts';
 
 /** A target whose one scenario measured `cpu` µs per request in each round. */
 function target(name: string, cpu: number[]): TargetResult {

@@ -358,13 +358,13 @@ function scaleDetail(scale: ScaleResults): string[] {
   ];
 }
 
-/** The README's performance table: where and when it was measured, the summary, what was missed. */
-export function readmeSummary(results: BenchResults, list: readonly Check[]): string {
+/** The performance guide's table: where and when it was measured, the summary, what was missed. */
+export function performanceGuideSummary(results: BenchResults, list: readonly Check[]): string {
   const missed = list.filter((check) => !check.met);
   const date = results.machine[0]?.replace('- Date: ', '') ?? '';
   const load = /load average ([\d.]+) at the start/.exec(results.machine.join(' '))?.[1] ?? '?';
   return [
-    `Last recorded run (${results.quick ? '`npm run bench -- --quick --output bench/results.md`, a quick run' : '`npm run bench`'}, ${date}, 1-minute load average ${load} at the start on ${os.cpus().length} cores; details in [bench/results.md](bench/results.md)); in brackets the ratio against the floor:`,
+    `Last recorded run (${results.quick ? '`npm run bench -- --quick --output bench/results.md`, a quick run' : '`npm run bench`'}, ${date}, 1-minute load average ${load} at the start on ${os.cpus().length} cores; details in [bench/results.md](../bench/results.md)); in brackets the ratio against the floor:`,
     '',
     summaryTable(results),
     '',
@@ -380,7 +380,7 @@ export function resultsDocument(results: BenchResults, list: readonly Check[]): 
   return [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (scripts/bench/run.ts; `npm run bench -- --help` for the options); re-run it to',
+    'Written by `npm run bench` (bench/harness/run.ts; `npm run bench -- --help` for the options); re-run it to',
     'replace this file. Every ratio is against the floor, measured in the same run on the same machine.',
     'With `DATABASE_URL=postgres://…` it uses that server instead of an embedded PostgreSQL (throw-away',
     'databases, CREATE DATABASE privilege needed).',

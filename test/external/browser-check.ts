@@ -16,16 +16,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium } from 'playwright-core';
-import { operations } from '../generated/operations.ts';
-import { operationHandlers } from '../handlers/operation-handlers.ts';
-import { createApiHandler } from '../handlers/runtime/api-handler.ts';
-import { loadConfig } from '../handlers/runtime/config.ts';
-import { buildDocs, defaultDocsFile } from './docs.ts';
-import { migrateDatabase, startEmbeddedPostgres } from './local/database.ts';
-import { startLocalGateway } from './local/gateway.ts';
-import { createLocalVerifier, issueIdToken, loadLocalKeySet } from './local/identity.ts';
+import { operations } from '../../generated/operations.ts';
+import { operationHandlers } from '../../handlers/operation-handlers.ts';
+import { createApiHandler } from '../../handlers/runtime/api-handler.ts';
+import { loadConfig } from '../../handlers/runtime/config.ts';
+import { buildDocs, defaultDocsFile } from '../../scripts/docs.ts';
+import { migrateDatabase, startEmbeddedPostgres } from '../../scripts/local/database.ts';
+import { startLocalGateway } from '../../scripts/local/gateway.ts';
+import { createLocalVerifier, issueIdToken, loadLocalKeySet } from '../../scripts/local/identity.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const spec = JSON.parse(readFileSync(path.join(root, 'generated', 'openapi.json'), 'utf8')) as {
   paths: Record<string, Record<string, { operationId?: string; summary?: string }>>;

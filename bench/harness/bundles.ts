@@ -10,8 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
-import { requestValidatorsModule, type ValidatedPart } from '../../bench/peers/request-validators.ts';
 import { lambdaBundling } from '../../infra/bundling.ts';
+import { requestValidatorsModule, type ValidatedPart } from '../peers/request-validators.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bench = (...parts: string[]) => path.join(projectRoot, 'bench', ...parts);
@@ -112,7 +112,7 @@ export async function buildLambdaBundle(target: TargetSpec, outDir: string): Pro
 export async function buildDriver(outDir: string): Promise<string> {
   const file = path.join(outDir, 'driver.mjs');
   await build({
-    entryPoints: [path.join(projectRoot, 'scripts', 'bench', 'lambda-driver.ts')],
+    entryPoints: [path.join(projectRoot, 'bench', 'harness', 'lambda-driver.ts')],
     outfile: file,
     bundle: true,
     platform: 'node',

@@ -27,7 +27,7 @@ import {
   checks,
   checksTable,
   countsTable,
-  readmeSummary,
+  performanceGuideSummary,
   resultsDocument,
   summaryTable,
   type TargetResult,
@@ -39,22 +39,22 @@ import { measureWarm } from './warm.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const defaultOutput = path.join(projectRoot, 'bench', 'results.md');
-const readme = path.join(projectRoot, 'README.md');
+const performanceGuide = path.join(projectRoot, 'guides', 'performance.md');
 /** Issue 9: the whole bench takes at most four minutes on two cores. */
 const maxWallSeconds = 240;
-const readmeMarkers = ['<!-- bench:summary:start -->', '<!-- bench:summary:end -->'] as const;
+const performanceGuideMarkers = ['<!-- bench:summary:start -->', '<!-- bench:summary:end -->'] as const;
 
-/** Puts `table` between the README's bench markers (the performance section), if it has them. */
-async function updateReadme(table: string): Promise<void> {
-  const text = readFileSync(readme, 'utf8');
-  const [open, close] = readmeMarkers;
+/** Puts `table` between the performance guide's bench markers, if it has them. */
+async function updatePerformanceGuide(table: string): Promise<void> {
+  const text = readFileSync(performanceGuide, 'utf8');
+  const [open, close] = performanceGuideMarkers;
   const from = text.indexOf(open);
   const to = text.indexOf(close);
   if (from < 0 || to < from) return;
-  await writeFile(readme, `${text.slice(0, from + open.length)}\n${table}\n${text.slice(to)}`);
-  // The project's formatter aligns Markdown tables; leave the README as `npm run lint` wants it.
+  await writeFile(performanceGuide, `${text.slice(0, from + open.length)}\n${table}\n${text.slice(to)}`);
+  // The project's formatter aligns Markdown tables; leave the guide as `npm run lint` wants it.
   const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
-  spawnSync(process.execPath, [biome, 'format', '--write', readme], { stdio: 'ignore' });
+  spawnSync(process.execPath, [biome, 'format', '--write', performanceGuide], { stdio: 'ignore' });
 }
 
 const usage = `Usage: npm run bench -- [options]
@@ -70,7 +70,7 @@ Options:
   --skip-scale     Leave out the scale section (seeding 1,000,000 tasks is most of its time).
   --output FILE    Where to write the results document. Default: bench/results.md for a full run;
                    a quick run writes nothing unless given this. Writing bench/results.md also
-                   puts the summary table into the README's performance section.
+                   puts the summary table into guides/performance.md.
   --help           Print this and exit.
 
 Environment:
@@ -295,8 +295,8 @@ async function main(): Promise<void> {
     await writeFile(output, resultsDocument(results, list));
     log(`Wrote ${path.relative(process.cwd(), output)}`);
     if (output === defaultOutput) {
-      await updateReadme(readmeSummary(results, list));
-      log('Updated the performance table in README.md');
+      await updatePerformanceGuide(performanceGuideSummary(results, list));
+      log('Updated the performance table in guides/performance.md');
     }
   }
   log(`Wall time ${results.wallSeconds.toFixed(0)} s${args.quick ? ' (quick: noisy numbers)' : ''}`);

@@ -16,7 +16,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { type OperationId, operations } from '../generated/operations.ts';
+import { type OperationId, operations } from '../../generated/operations.ts';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 60);
 const clients = Number(process.env.SOAK_CLIENTS ?? 200);
@@ -30,12 +30,12 @@ type ParentMessage = { type: 'memory' } | { type: 'stop' };
 
 /** The child: PostgreSQL, migrations, handler and gateway; answers memory probes until told to stop. */
 async function serve(): Promise<void> {
-  const { migrateDatabase, startEmbeddedPostgres } = await import('./local/database.ts');
-  const { startLocalGateway } = await import('./local/gateway.ts');
-  const { createLocalVerifier } = await import('./local/identity.ts');
-  const { createApiHandler } = await import('../handlers/runtime/api-handler.ts');
-  const { loadConfig } = await import('../handlers/runtime/config.ts');
-  const { operationHandlers } = await import('../handlers/operation-handlers.ts');
+  const { migrateDatabase, startEmbeddedPostgres } = await import('../../scripts/local/database.ts');
+  const { startLocalGateway } = await import('../../scripts/local/gateway.ts');
+  const { createLocalVerifier } = await import('../../scripts/local/identity.ts');
+  const { createApiHandler } = await import('../../handlers/runtime/api-handler.ts');
+  const { loadConfig } = await import('../../handlers/runtime/config.ts');
+  const { operationHandlers } = await import('../../handlers/operation-handlers.ts');
   const postgres = await startEmbeddedPostgres({ postgresFlags: ['-c', 'fsync=off'] });
   const databaseUrl = await postgres.createDatabase('taskboard_soak');
   await migrateDatabase(databaseUrl);
@@ -215,7 +215,7 @@ const percentile = (sorted: number[], p: number) =>
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 async function main(): Promise<number> {
-  const { issueIdToken, loadLocalKeySet } = await import('./local/identity.ts');
+  const { issueIdToken, loadLocalKeySet } = await import('../../scripts/local/identity.ts');
   const keys = loadLocalKeySet();
   const issueToken = (email: string, groups?: string[]) => issueIdToken(email, groups ? { groups } : {}, keys);
 

@@ -8,13 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type OperationId, operations } from '../../generated/operations.ts';
+import { creatingOperations } from '../../scripts/lib/creating-operations.ts';
 import {
   dereference,
   listOperations,
   type OpenApiDocument,
   operationParameters,
   type SchemaObject,
-} from './openapi.ts';
+} from '../../scripts/lib/openapi.ts';
 
 const document = JSON.parse(
   readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8'),
@@ -174,26 +175,6 @@ export function wrongMediaTypeRequest(operationId: OperationId, values: PathValu
 export function documentedStatuses(operationId: OperationId): number[] {
   const listed = listOperations(document).find((candidate) => candidate.operationId === operationId);
   return Object.keys(listed?.operation.responses ?? {}).map(Number);
-}
-
-/**
- * What creates the resource each path parameter names, parents first: the POST on the collection
- * whose item path ends in that parameter (POST /tasks creates a `taskId`, POST /users a `userId`).
- */
-export function creatingOperations(): Array<{ parameter: string; operationId: OperationId }> {
-  const ids = Object.keys(operations) as OperationId[];
-  return ids
-    .filter((operationId) => operations[operationId].method === 'POST')
-    .flatMap((operationId) => {
-      const collection = operations[operationId].path;
-      const item = ids
-        .map((id) => operations[id].path)
-        .find((route) => route.startsWith(`${collection}/{`) && /^\/\{[^}/]+\}$/.test(route.slice(collection.length)));
-      return item ? [{ parameter: item.slice(collection.length + 2, -1), operationId }] : [];
-    })
-    .sort(
-      (a, b) => operations[a.operationId].path.split('/').length - operations[b.operationId].path.split('/').length,
-    );
 }
 
 /**

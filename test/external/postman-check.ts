@@ -9,16 +9,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { operations } from '../generated/operations.ts';
-import { operationHandlers } from '../handlers/operation-handlers.ts';
-import { createApiHandler } from '../handlers/runtime/api-handler.ts';
-import { loadConfig } from '../handlers/runtime/config.ts';
-import { migrateDatabase, startEmbeddedPostgres } from './local/database.ts';
-import { startLocalGateway } from './local/gateway.ts';
-import { createLocalVerifier, issueIdToken, loadLocalKeySet } from './local/identity.ts';
-import { buildCollection, environment, postmanEmail } from './postman.ts';
+import { operations } from '../../generated/operations.ts';
+import { operationHandlers } from '../../handlers/operation-handlers.ts';
+import { createApiHandler } from '../../handlers/runtime/api-handler.ts';
+import { loadConfig } from '../../handlers/runtime/config.ts';
+import { migrateDatabase, startEmbeddedPostgres } from '../../scripts/local/database.ts';
+import { startLocalGateway } from '../../scripts/local/gateway.ts';
+import { createLocalVerifier, issueIdToken, loadLocalKeySet } from '../../scripts/local/identity.ts';
+import { buildCollection, environment, postmanEmail } from '../../scripts/postman.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 interface Execution {
   item: { name: string };

@@ -4,7 +4,7 @@
  * handler) and validates every request and response against generated/openapi.json with its own
  * validator — not ours. It drives every operation through every status the spec documents: the
  * flows in test/contract/prism-flows.ts (keyed by operationId) give each operation's successes and
- * business errors; what every operation shares comes from the spec (scripts/lib/spec-requests.ts):
+ * business errors; what every operation shares comes from the spec (test/support/spec-requests.ts):
  * 400/413/415 to requests made invalid, 401 to a forged token, 403 from the origin check, 405, 429
  * from a throttled stage, 503 with the database unreachable, 500 from a failing query. The check
  * fails on any documented (operation, status) pair nothing produced, and on any violation Prism reports, in any of the ways
@@ -25,12 +25,20 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type OperationId, operations } from '../generated/operations.ts';
-import { operationHandlers } from '../handlers/operation-handlers.ts';
-import { type ApiHandler, createApiHandler } from '../handlers/runtime/api-handler.ts';
-import { loadConfig } from '../handlers/runtime/config.ts';
-import { createSecretReader } from '../handlers/runtime/secrets.ts';
-import { type Caller, freshToken, prismFlows } from '../test/contract/prism-flows.ts';
+import { type OperationId, operations } from '../../generated/operations.ts';
+import { operationHandlers } from '../../handlers/operation-handlers.ts';
+import { type ApiHandler, createApiHandler } from '../../handlers/runtime/api-handler.ts';
+import { loadConfig } from '../../handlers/runtime/config.ts';
+import { createSecretReader } from '../../handlers/runtime/secrets.ts';
+import {
+  freePort,
+  migrateDatabase,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from '../../scripts/local/database.ts';
+import { type LocalGateway, startLocalGateway, type ThrottleSettings } from '../../scripts/local/gateway.ts';
+import { createLocalVerifier, idTokenClaims, loadLocalKeySet, signJwt } from '../../scripts/local/identity.ts';
+import { type Caller, freshToken, prismFlows } from '../contract/prism-flows.ts';
 import {
   documentedStatuses,
   malformedRequest,
@@ -38,12 +46,9 @@ import {
   type SpecRequest,
   validRequest,
   wrongMediaTypeRequest,
-} from './lib/spec-requests.ts';
-import { freePort, migrateDatabase, type RunningPostgres, startEmbeddedPostgres } from './local/database.ts';
-import { type LocalGateway, startLocalGateway, type ThrottleSettings } from './local/gateway.ts';
-import { createLocalVerifier, idTokenClaims, loadLocalKeySet, signJwt } from './local/identity.ts';
+} from '../support/spec-requests.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const specFile = path.join(root, 'generated', 'openapi.json');
 const prismBin = path.join(root, 'node_modules', '.bin', 'prism');
 const upstreamHeader = 'x-prism-check-upstream';
