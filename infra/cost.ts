@@ -10,15 +10,15 @@ import { TaskboardStack } from './taskboard-stack.ts';
 
 /**
  * When and where the prices were read. Nothing here can reach AWS's price list: the RDS prices were
- * re-read on 2026-12-04 from pages quoting the us-east-1 price list of 2026; the others are the
- * 2025 list prices the stack was first costed with, unchanged since as far as those pages show.
+ * re-read on 2026-12-04 from third-party pages quoting the us-east-1 list of 2026; the others are
+ * the 2025 list prices the stack was first costed with.
  */
 export const pricesRead = {
-  rds: '2026-12-04: db.t4g.micro $0.016/h, db.t4g.small $0.032/h, gp3 $0.115/GB-month (us-east-1 price pages of 2026)',
+  rds: 're-read 2026-12-04: db.t4g.micro $0.016/h, db.t4g.small $0.032/h, gp3 $0.115/GB-month (third-party pages quoting the 2026 us-east-1 list)',
   others:
-    '2025 (first costing): endpoints, Secrets Manager, KMS, CloudWatch, WAF, API Gateway, CloudFront, Lambda, Logs, X-Ray',
+    'as known in 2025, not re-read: endpoints, Secrets Manager, KMS, CloudWatch, WAF, API Gateway, CloudFront, Lambda, Logs, X-Ray',
   freeTier:
-    "2025: the legacy free tier (accounts created before 2025-07-15, their first 12 months; CloudWatch's is always free)",
+    "as known in 2025, not re-read: the legacy free tier (accounts opened before 2025-07-15, first 12 months; CloudWatch's always)",
 } as const;
 
 /** us-east-1 on-demand list prices in USD (see `pricesRead`; check the AWS pricing pages before relying on them). */
