@@ -22,9 +22,15 @@ const budgetName = (synthesized: Synthesized): string =>
 
 describe.each(['dev', 'prod'] as const)('in a real account (profile %s)', (profile) => {
   let synthesized: Synthesized;
+  /** The same stack with its dashboard (dev has none unless asked). */
+  let withDashboard: Synthesized;
 
   beforeAll(() => {
     synthesized = synthesizeTaskboard({ context: { profile, alarmEmail: 'oncall@example.com' } });
+    withDashboard =
+      profile === 'prod'
+        ? synthesized
+        : synthesizeTaskboard({ context: { profile, alarmEmail: 'oncall@example.com', dashboard: 'true' } });
   });
 
   it('lets CloudWatch publish this account’s alarms to the topic, whose policy replaces SNS’s default one', () => {
@@ -53,7 +59,6 @@ describe.each(['dev', 'prod'] as const)('in a real account (profile %s)', (profi
   });
 
   it('names the dashboard per region (dashboards are global to the account)', () => {
-    const withDashboard = profile === 'prod' ? synthesized : synthesizeTaskboard({ context: { dashboard: 'true' } });
     const dashboards = resourcesOfType(withDashboard.json, 'AWS::CloudWatch::Dashboard');
 
     expect(dashboards).toHaveLength(1);
@@ -75,7 +80,6 @@ describe.each(['dev', 'prod'] as const)('in a real account (profile %s)', (profi
       Name: string;
       Value: unknown;
     }[];
-    const withDashboard = profile === 'prod' ? synthesized : synthesizeTaskboard({ context: { dashboard: 'true' } });
     const [[, dashboard] = []] = resourcesOfType(withDashboard.json, 'AWS::CloudWatch::Dashboard');
     const body = render(dashboard?.Properties?.DashboardBody);
 
