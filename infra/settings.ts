@@ -50,6 +50,9 @@ export function connectionBudget(instanceClass: string): number | undefined {
   return capacity.maxConnections - headroom;
 }
 
+/** Where Postman's own OAuth 2.0 helper receives the code (the Postman collection signs in with it). */
+export const postmanCallbackUrl = 'https://oauth.pstmn.io/v1/callback';
+
 export interface TaskboardSettings {
   /** The profile whose defaults apply (`profile`): `dev` (the default) or `prod`. */
   profile: Profile;
@@ -65,8 +68,12 @@ export interface TaskboardSettings {
   multiAz: boolean;
   /** RDS instance class without the `db.` prefix (`dbInstanceClass`). */
   dbInstanceClass: string;
-  /** Where the hosted UI may send the SPA back (`callbackUrls`); default: a local dev server on port 5173. */
+  /**
+   * Where the hosted UI may also send the SPA back (`callbackUrls`), besides the deployed app's own
+   * `/app/`, which is always registered: default the Vite dev server and Postman's OAuth callback.
+   */
   callbackUrls: string[];
+  /** Sign-out URLs besides the deployed app's (`logoutUrls`); default `callbackUrls` without Postman's. */
   logoutUrls: string[];
   /** Hosted-UI domain prefix; derived from the stack name and account when absent. */
   hostedUiDomainPrefix: string | undefined;
@@ -177,8 +184,8 @@ export const defaultSettings: Omit<TaskboardSettings, 'migrationRunId'> = {
   ses: undefined,
   customDomain: undefined,
   stageName: 'v1',
-  callbackUrls: ['http://localhost:5173/'],
-  logoutUrls: ['http://localhost:5173/'],
+  callbackUrls: ['http://localhost:5173/app/', postmanCallbackUrl],
+  logoutUrls: ['http://localhost:5173/app/'],
   hostedUiDomainPrefix: undefined,
   enableAdminPasswordAuth: false,
   threatProtection: false,
@@ -356,7 +363,11 @@ export function readSettings(node: Node): TaskboardSettings {
     multiAz: flag(context, 'multiAz', base.multiAz),
     dbInstanceClass,
     callbackUrls,
-    logoutUrls: urls(context, 'logoutUrls', callbackUrls),
+    logoutUrls: urls(
+      context,
+      'logoutUrls',
+      callbackUrls.filter((url) => url !== postmanCallbackUrl),
+    ),
     hostedUiDomainPrefix: text(context, 'hostedUiDomainPrefix', /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/),
     enableAdminPasswordAuth: flag(context, 'enableAdminPasswordAuth', defaultSettings.enableAdminPasswordAuth),
     threatProtection: flag(context, 'threatProtection', defaultSettings.threatProtection),

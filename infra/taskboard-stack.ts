@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { AspectPriority, Aspects, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type JsonObject, loadApiDefinition, loadDocs, withCorsOrigins } from './api-definition.ts';
+import { appPath, appScope } from '../client/app-config.ts';
+import { type JsonObject, loadApiDefinition, loadDocs, projectRoot, withCorsOrigins } from './api-definition.ts';
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
 import { Database } from './constructs/database.ts';
@@ -11,16 +13,23 @@ import { Migrations } from './constructs/migrations.ts';
 import { Network } from './constructs/network.ts';
 import { Observability } from './constructs/observability.ts';
 import { ProviderLogGroups } from './constructs/provider-log-groups.ts';
+import { SecurityHeaders } from './constructs/security-headers.ts';
+import { WebApp } from './constructs/web-app.ts';
 import { connectionHeadroom, instanceClasses, readSettings, type TaskboardSettings } from './settings.ts';
 
 /** The tag every resource carries with the stack's name; the budget counts only the costs it allocates. */
 export const costAllocationTag = 'taskboard:stack';
+
+/** Where the web app's build (`npm run web:build`) is. */
+const defaultAppDir = path.join(projectRoot, 'web', 'dist');
 
 export interface TaskboardStackProps extends StackProps {
   /** The API Gateway definition; generated/apigateway.json when omitted. */
   definition?: JsonObject;
   /** The bundled spec and the docs page to publish; generated/openapi.json and docs/index.html when omitted. */
   docs?: { spec: JsonObject; html: string };
+  /** The built web app; web/dist when omitted. Without index.html there a placeholder page is deployed. */
+  appDir?: string;
 }
 
 /**
@@ -41,6 +50,8 @@ export class TaskboardStack extends Stack {
   readonly sweep: IdempotencySweep;
   readonly edge: Edge;
   readonly docs: DocsSite;
+  readonly securityHeaders: SecurityHeaders;
+  readonly webApp: WebApp;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: TaskboardStackProps = {}) {
@@ -139,6 +150,12 @@ export class TaskboardStack extends Stack {
       value: this.edge.originVerifyValue,
     });
 
+    // Security headers for the pages the distribution serves from the bucket: the app may call the
+    // API (its own origin) and Cognito (discovery and keys on cognito-idp, tokens on the hosted UI).
+    this.securityHeaders = new SecurityHeaders(this, 'SecurityHeaders', {
+      connectSources: [`https://cognito-idp.${this.region}.amazonaws.com`, this.auth.domain.baseUrl()],
+    });
+
     // The docs and the bundled spec on the same distribution: /docs and /openapi.json.
     const docs = props.docs ?? loadDocs();
     this.docs = new DocsSite(this, 'Docs', {
@@ -147,13 +164,35 @@ export class TaskboardStack extends Stack {
       spec: docs.spec,
       docsHtml: docs.html,
       logRetention,
+      responseHeadersPolicy: this.securityHeaders.docs,
     });
 
-    // The SPA signs in through the hosted UI and comes back to the URLs of -c callbackUrls/logoutUrls.
+    // The SPA signs in through the hosted UI and comes back to the deployed app, or to the URLs of
+    // -c callbackUrls/logoutUrls (by default the Vite dev server, and Postman's OAuth callback).
+    const appUrl = `${this.edge.url}${appPath}`;
     const spaClient = this.auth.addSpaClient('SpaClient', {
-      callbackUrls: settings.callbackUrls,
-      logoutUrls: settings.logoutUrls,
+      callbackUrls: [appUrl, ...settings.callbackUrls],
+      logoutUrls: [appUrl, ...settings.logoutUrls],
       enableAdminPasswordAuth: settings.enableAdminPasswordAuth,
+    });
+
+    // The web app at /app/ on the same distribution, its config.json written from this stack.
+    this.webApp = new WebApp(this, 'WebApp', {
+      distribution: this.edge.distribution,
+      bucket: this.docs.bucket,
+      origin: this.docs.origin,
+      appDir: props.appDir ?? defaultAppDir,
+      config: {
+        apiUrl: this.edge.url,
+        authority: this.auth.userPool.userPoolProviderUrl,
+        clientId: spaClient.userPoolClientId,
+        redirectUri: appUrl,
+        logoutUri: appUrl,
+        logoutEndpoint: `${this.auth.domain.baseUrl()}/logout`,
+        scope: appScope,
+      },
+      responseHeadersPolicy: this.securityHeaders.app,
+      logRetention,
     });
 
     // Alarms and the budget to SNS, and a dashboard.
@@ -190,6 +229,7 @@ export class TaskboardStack extends Stack {
       ],
       CloudFrontUrl: [`${this.edge.url}/`, 'Public API URL: call the operations here'],
       DocsUrl: [`${this.edge.url}/docs`, 'API docs (Redoc) and, at /openapi.json, the bundled spec'],
+      AppUrl: [appUrl, 'The web app (sign in through the hosted UI)'],
       UserPoolId: [this.auth.userPool.userPoolId, 'Cognito user pool id'],
       UserPoolClientId: [spaClient.userPoolClientId, 'SPA app client id (no secret)'],
       HostedUiDomain: [this.auth.domain.baseUrl(), 'Cognito hosted UI / OAuth endpoints'],

@@ -1,9 +1,10 @@
 /**
  * `npm run postman`: a Postman collection of every operation, made from generated/openapi.json by
  * Postman's own converter (openapi-to-postmanv2), and two environments — local (`npm start`, with a
- * local ID token) and deployed (the CloudFront URL from cdk-outputs.json; put a token from
- * `npm run -s token -- --deployed <email>` in `token`). Written to postman/ (not committed: the local
- * environment carries a token).
+ * local ID token) and deployed (the CloudFront URL, hosted UI and client id from cdk-outputs.json).
+ * The collection signs in with Postman's own OAuth 2.0 helper (code with PKCE, sending the ID token)
+ * against either environment's sign-in; a pasted token in `token` works too. Written to postman/
+ * (not committed: the local environment carries a token).
  *
  * The converter fills path and header parameters with placeholders; the collection runs as generated
  * because each request reads its path parameters (`{{taskId}}`) and If-Match (`{{taskEtag}}`) from
@@ -15,9 +16,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appScope } from '../client/app-config.ts';
 import { type OperationId, operationResponses, operations } from '../generated/operations.ts';
 import { creatingOperations } from './lib/creating-operations.ts';
-import { issueIdToken, loadLocalKeySet } from './local/identity.ts';
+import { issueIdToken, loadLocalKeySet, localPool } from './local/identity.ts';
+import { localSettings } from './local/settings.ts';
+import { postmanCallbackUrl } from './local/sign-in.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const specFile = path.join(root, 'generated', 'openapi.json');
@@ -181,9 +185,43 @@ export async function buildCollection(): Promise<PostmanCollection> {
   return {
     ...converted,
     item: items,
-    auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{token}}', type: 'string' }] },
+    auth: postmanSignIn,
     variable: [],
   };
+}
+
+/**
+ * The collection's authorization: Postman's own OAuth 2.0 helper, set up for the authorization code
+ * grant with PKCE against the environment's sign-in (the local one, or the deployed pool's managed
+ * login) and sending the ID token, which is what the API's Cognito authorizer takes. "Get New Access
+ * Token" signs in in the browser; the current token is `{{token}}`, so a pasted token (or
+ * `npm run -s token`) still works, and newman sends it as `Authorization: Bearer`.
+ */
+export const postmanSignIn = {
+  type: 'oauth2',
+  oauth2: [
+    { key: 'accessToken', value: '{{token}}', type: 'string' },
+    { key: 'tokenType', value: 'id_token', type: 'string' },
+    { key: 'addTokenTo', value: 'header', type: 'string' },
+    { key: 'headerPrefix', value: 'Bearer', type: 'string' },
+    { key: 'grant_type', value: 'authorization_code_with_pkce', type: 'string' },
+    { key: 'challengeAlgorithm', value: 'S256', type: 'string' },
+    { key: 'authUrl', value: '{{authUrl}}', type: 'string' },
+    { key: 'accessTokenUrl', value: '{{accessTokenUrl}}', type: 'string' },
+    { key: 'clientId', value: '{{clientId}}', type: 'string' },
+    { key: 'scope', value: appScope, type: 'string' },
+    { key: 'redirect_uri', value: postmanCallbackUrl, type: 'string' },
+    { key: 'useBrowser', value: true, type: 'boolean' },
+    { key: 'client_authentication', value: 'body', type: 'string' },
+    { key: 'tokenName', value: 'Taskboard ID token', type: 'string' },
+  ],
+} as const;
+
+/** Where Postman's OAuth 2.0 helper signs in: the sign-in's (or the hosted UI's) origin and the app client. */
+export interface PostmanSignInTarget {
+  /** `http://localhost:3001` or `https://<prefix>.auth.<region>.amazoncognito.com`. */
+  origin: string;
+  clientId: string;
 }
 
 export interface PostmanEnvironment {
@@ -191,25 +229,42 @@ export interface PostmanEnvironment {
   values: Array<{ key: string; value: string; type: 'default' | 'secret'; enabled: true }>;
 }
 
-export function environment(name: string, baseUrl: string, token: string): PostmanEnvironment {
+export function environment(
+  name: string,
+  baseUrl: string,
+  token: string,
+  signIn?: PostmanSignInTarget,
+): PostmanEnvironment {
   return {
     name,
     values: [
       { key: 'baseUrl', value: baseUrl, type: 'default', enabled: true },
       { key: 'token', value: token, type: 'secret', enabled: true },
+      ...(signIn
+        ? ([
+            { key: 'authUrl', value: `${signIn.origin}/oauth2/authorize`, type: 'default', enabled: true },
+            { key: 'accessTokenUrl', value: `${signIn.origin}/oauth2/token`, type: 'default', enabled: true },
+            { key: 'clientId', value: signIn.clientId, type: 'default', enabled: true },
+          ] as const)
+        : []),
     ],
   };
 }
 
-/** The deployed stack's public URL, from `npm run deploy`'s cdk-outputs.json, if there is one. */
-function deployedUrl(): string | undefined {
+/** The deployed stack's public URL, hosted UI and SPA client, from `npm run deploy`'s cdk-outputs.json. */
+function deployedOutputs(): { url: string; signIn: PostmanSignInTarget } | undefined {
   const file = path.join(root, 'cdk-outputs.json');
   if (!existsSync(file)) return undefined;
   const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
-  return Object.values(outputs)
-    .map((stack) => stack.CloudFrontUrl)
-    .find(Boolean)
-    ?.replace(/\/+$/, '');
+  const stack = Object.values(outputs).find((candidate) => candidate.CloudFrontUrl);
+  if (!stack?.CloudFrontUrl) return undefined;
+  return {
+    url: stack.CloudFrontUrl.replace(/\/+$/, ''),
+    signIn: {
+      origin: (stack.HostedUiDomain ?? '').replace(/\/+$/, ''),
+      clientId: stack.UserPoolClientId ?? '',
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -220,14 +275,27 @@ async function main(): Promise<void> {
   };
   write('taskboard.postman_collection.json', await buildCollection());
   const localToken = issueIdToken(postmanEmail, { groups: ['admin'] }, loadLocalKeySet());
-  write('local.postman_environment.json', environment('Taskboard local', 'http://localhost:3000', localToken));
-  const deployed = deployedUrl();
+  const settings = localSettings();
+  write(
+    'local.postman_environment.json',
+    environment('Taskboard local', `http://localhost:${settings.httpPort}`, localToken, {
+      origin: `http://localhost:${settings.signInPort}`,
+      clientId: localPool.clientId,
+    }),
+  );
+  const deployed = deployedOutputs();
   write(
     'deployed.postman_environment.json',
-    environment('Taskboard deployed', deployed ?? 'https://<CloudFrontUrl from cdk-outputs.json>', ''),
+    environment('Taskboard deployed', deployed?.url ?? 'https://<CloudFrontUrl from cdk-outputs.json>', '', {
+      origin: deployed?.signIn.origin ?? 'https://<HostedUiDomain from cdk-outputs.json>',
+      clientId: deployed?.signIn.clientId ?? '<UserPoolClientId from cdk-outputs.json>',
+    }),
   );
   if (!deployed) console.log('  (no cdk-outputs.json: run npm run deploy, then npm run postman again)');
-  console.log('Import them in Postman; the deployed token comes from `npm run -s token -- --deployed <email>`.');
+  console.log(`Import them in Postman and pick an environment. The collection's Authorization tab signs in with
+Postman's OAuth 2.0 helper ("Get New Access Token": code with PKCE, the ID token is used) against the local
+sign-in (npm start) or the deployed pool's hosted UI. The local environment also carries a ready token;
+to paste one instead: npm run -s token -- bob@example.com (or -- --deployed <email>).`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

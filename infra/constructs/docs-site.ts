@@ -19,6 +19,8 @@ export interface DocsSiteProps {
   /** The self-contained Redoc page (`npm run docs` → docs/index.html). */
   docsHtml: string;
   logRetention: logs.RetentionDays;
+  /** The docs' security headers (SecurityHeaders.docs). */
+  responseHeadersPolicy: cloudfront.IResponseHeadersPolicy;
 }
 
 /**
@@ -29,6 +31,8 @@ export interface DocsSiteProps {
  */
 export class DocsSite extends Construct {
   readonly bucket: s3.Bucket;
+  /** The bucket as a CloudFront origin through Origin Access Control; the web app shares it. */
+  readonly origin: cloudfront.IOrigin;
 
   constructor(scope: Construct, id: string, props: DocsSiteProps) {
     super(scope, id);
@@ -47,10 +51,12 @@ export class DocsSite extends Construct {
     });
 
     const origin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
+    this.origin = origin;
     const behavior: cloudfront.AddBehaviorOptions = {
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
       cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: props.responseHeadersPolicy,
       compress: true,
     };
     props.distribution.addBehavior('/docs*', origin, behavior);

@@ -3,7 +3,8 @@
  * with it — routes by path template and method, answers CORS preflight from the mock integration,
  * verifies the Cognito ID token on secured operations (aws-jwt-verify, local key set), throttles,
  * renders the gateway responses the definition declares, builds the same proxy event and calls the
- * same Lambda handler. It also serves the bundled spec at /openapi.json and the docs at /docs.
+ * same Lambda handler. It also serves the bundled spec at /openapi.json, the docs at /docs and the
+ * web app at /app/.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { parseAllowedOrigins } from '../../handlers/runtime/config.ts';
 import { compilePathTemplate, mostSpecificFirst, type PathPattern } from '../../handlers/runtime/http.ts';
 import { corsOriginHeaders } from '../../handlers/runtime/response.ts';
 import { type ListeningServer, listen } from './listen.ts';
+import { type LocalWebApp, serveWebApp } from './web-app.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -57,6 +59,8 @@ export interface LocalGatewayOptions {
    * they go nowhere.
    */
   accessLog?: (line: string) => void;
+  /** The web app under /app/ (web-app.ts): its built files and its config.json. Not served when absent. */
+  app?: LocalWebApp;
 }
 
 export type LocalGateway = ListeningServer;
@@ -229,6 +233,7 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
       );
     }
 
+    if (options.app && serveWebApp(options.app, request, response, url.pathname)) return;
     if (method === 'GET' && url.pathname === '/openapi.json') return serveFile(response, specFile, 'application/json');
     if (method === 'GET' && (url.pathname === '/docs' || url.pathname === '/docs/')) {
       return serveFile(response, docsFile, 'text/html; charset=utf-8');

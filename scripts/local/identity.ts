@@ -108,9 +108,10 @@ export function issueIdToken(
 /**
  * A Cognito ID-token verifier for the local pool: issuer, audience (client id), `token_use: id`,
  * expiry, not-before and signature are checked by aws-jwt-verify; its key set is the local one
- * and it never goes to the network (an unknown `kid` simply fails).
+ * and it never goes to the network (an unknown `kid` simply fails). With `tokenUse: 'access'` it
+ * checks access tokens instead (`client_id` in place of `aud`), as the local sign-in's userInfo does.
  */
-export function createLocalVerifier(keys: LocalKeySet = loadLocalKeySet()) {
+export function createLocalVerifier(keys: LocalKeySet = loadLocalKeySet(), tokenUse: 'id' | 'access' = 'id') {
   const refuseNetwork = {
     fetch: async (uri: string): Promise<ArrayBuffer> => {
       if (uri === `${localIssuer}/.well-known/jwks.json`) {
@@ -120,7 +121,7 @@ export function createLocalVerifier(keys: LocalKeySet = loadLocalKeySet()) {
     },
   };
   const verifier = CognitoJwtVerifier.create(
-    { userPoolId: localPool.userPoolId, tokenUse: 'id', clientId: localPool.clientId },
+    { userPoolId: localPool.userPoolId, tokenUse, clientId: localPool.clientId },
     { jwksCache: new SimpleJwksCache({ fetcher: refuseNetwork }) },
   );
   verifier.cacheJwks(keys.jwks);

@@ -11,6 +11,8 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export interface LocalSettings {
   /** HTTP port of the local API Gateway (`PORT`, default 3000). */
   httpPort: number;
+  /** HTTP port of the local sign-in, Cognito's managed login stand-in (`SIGNIN_PORT`, default 3001). */
+  signInPort: number;
   /** Port of the embedded PostgreSQL (`DB_PORT`, default 5433, next to a system server's 5432). */
   databasePort: number;
   /** The embedded server's data folder (`LOCAL_DATA_DIR`, default .local/postgres). */
@@ -36,6 +38,7 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalSettin
   const databaseName = 'taskboard';
   return {
     httpPort: portFrom(env, 'PORT', 3000),
+    signInPort: portFrom(env, 'SIGNIN_PORT', 3001),
     databasePort,
     dataDir: path.resolve(env.LOCAL_DATA_DIR || path.join(projectRoot, '.local', 'postgres')),
     databaseName,

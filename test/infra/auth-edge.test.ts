@@ -55,12 +55,16 @@ describe('Auth', () => {
     expect(client.ExplicitAuthFlows).not.toContain('ALLOW_ADMIN_USER_PASSWORD_AUTH');
   });
 
-  it('redirects only to a local SPA dev server by default, not to the CloudFront URL where no SPA lives', () => {
+  it("redirects to the deployed app, the Vite dev server and Postman's callback by default; signs out to the first two", () => {
     const callbacks = (clientOf(synthesized).CallbackURLs as unknown[]).map(render);
     const logouts = (clientOf(synthesized).LogoutURLs as unknown[]).map(render);
 
-    expect(callbacks).toEqual(['http://localhost:5173/']);
-    expect(logouts).toEqual(['http://localhost:5173/']);
+    expect(callbacks).toEqual([
+      expect.stringMatching(/^https:\/\/<EdgeDistribution\w+\.DomainName>\/app\/$/),
+      'http://localhost:5173/app/',
+      'https://oauth.pstmn.io/v1/callback',
+    ]);
+    expect(logouts).toEqual(callbacks.slice(0, 2));
   });
 
   it('derives a stable hosted-UI domain prefix from the stack name and account', () => {
@@ -82,11 +86,12 @@ describe('Auth', () => {
       });
     });
 
-    it('uses exactly those callback URLs, and them as logout URLs when none are given', () => {
+    it('uses those callback URLs after the deployed app, and them as logout URLs when none are given', () => {
       const callbacks = (clientOf(configured).CallbackURLs as unknown[]).map(render);
       const logouts = (clientOf(configured).LogoutURLs as unknown[]).map(render);
 
-      expect(callbacks).toEqual(['https://app.example.com/callback', 'http://localhost:5173/']);
+      expect(callbacks.slice(1)).toEqual(['https://app.example.com/callback', 'http://localhost:5173/']);
+      expect(callbacks[0]).toMatch(/\/app\/$/);
       expect(logouts).toEqual(callbacks);
     });
 

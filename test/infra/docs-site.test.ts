@@ -62,6 +62,8 @@ describe('DocsSite', () => {
     expect(s3Origin).toBeDefined();
     expect(config.DefaultCacheBehavior.TargetOriginId).toBe(apiOrigin?.Id);
     expect(config.CacheBehaviors.map((behavior) => [behavior.PathPattern, behavior.TargetOriginId]).sort()).toEqual([
+      ['/app', s3Origin?.Id],
+      ['/app/*', s3Origin?.Id],
       ['/docs*', s3Origin?.Id],
       ['/openapi.json', s3Origin?.Id],
     ]);
@@ -79,9 +81,9 @@ describe('DocsSite', () => {
   });
 
   it('publishes the spec and the page naming the distribution, not localhost, as their server', () => {
-    const deployments = resourcesOfType(synthesized.json, 'Custom::CDKBucketDeployment').map(([, resource]) =>
-      render(resource.Properties?.SourceMarkers ?? resource.Properties),
-    );
+    const deployments = resourcesOfType(synthesized.json, 'Custom::CDKBucketDeployment')
+      .filter(([id]) => id.startsWith('Docs'))
+      .map(([, resource]) => render(resource.Properties?.SourceMarkers ?? resource.Properties));
     expect(deployments).toHaveLength(2);
     for (const markers of deployments) expect(markers).toMatch(/"Fn::GetAtt":\["EdgeDistribution\w+","DomainName"\]/);
   });

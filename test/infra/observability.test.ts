@@ -206,6 +206,7 @@ describe('Outputs', () => {
         'AlarmTopicArn',
         'ApiUrl',
         'AppDatabaseSecretArn',
+        'AppUrl',
         'CloudFrontUrl',
         'DocsUrl',
         'HostedUiDomain',

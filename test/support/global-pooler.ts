@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { bootstrapStatements } from '../../infra/functions/database-bootstrap.ts';
+import { bootstrapStatements, bootstrapStateQuery } from '../../infra/functions/database-bootstrap.ts';
 import { createDatabase, databaseUrl, freePort, migrateDatabase } from '../../scripts/local/database.ts';
 import { startTestServer } from './test-server.ts';
 
@@ -63,7 +63,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       login: { username: role, password },
       reclaimIdleSessions: true,
     };
-    const state = { existingRoles: [], loginMemberOf: [], schemaOwner: undefined };
+    const { rows } = await master.query<{ version: number }>(bootstrapStateQuery.serverVersion);
+    const state = {
+      existingRoles: [],
+      loginMemberOf: [],
+      schemaOwner: undefined,
+      serverVersion: rows[0]?.version ?? 0,
+    };
     for (const statement of bootstrapStatements(plan, state)) await master.query(statement.sql);
   });
   const server = new URL(serverUrl);

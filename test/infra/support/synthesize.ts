@@ -24,6 +24,8 @@ export interface SynthesizeOptions {
   bundle?: boolean;
   /** Run CloudFormation's built-in template validation during synth (slower). */
   validateTemplate?: boolean;
+  /** The built web app to deploy; by default none (a placeholder page), whatever web/dist holds. */
+  appDir?: string;
 }
 
 export interface Synthesized {
@@ -80,7 +82,10 @@ export function synthesizeTaskboard(options: SynthesizeOptions = {}): Synthesize
       ...options.context,
     },
   });
-  const stack = new TaskboardStack(app, 'Taskboard', options.definition ? { definition: options.definition } : {});
+  const stack = new TaskboardStack(app, 'Taskboard', {
+    ...(options.definition ? { definition: options.definition } : {}),
+    appDir: options.appDir ?? path.join(outdir, 'no-web-app'),
+  });
   const assembly = app.synth();
   const json = assembly.getStackArtifact(stack.artifactId).template as CloudFormationTemplate;
   return {
