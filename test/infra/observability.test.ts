@@ -163,8 +163,11 @@ describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
     expect(condition).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] });
   });
 
-  it('has a dashboard that shows the API’s EMF metrics (503 causes, replays, 412s, cold starts) and the stage’s 4xx and 5xx', () => {
-    const [[, dashboard] = []] = resourcesOfType(synthesized.json, 'AWS::CloudWatch::Dashboard');
+  it('has a dashboard (dev: only with dashboard=true) that shows the API’s EMF metrics (503 causes, replays, 412s, cold starts) and the stage’s 4xx and 5xx', () => {
+    const dashboards = resourcesOfType(synthesized.json, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(profile === 'prod' ? 1 : 0);
+    const shown = profile === 'dev' ? synthesizeTaskboard({ context: { profile, dashboard: 'true' } }) : synthesized;
+    const [[, dashboard] = []] = resourcesOfType(shown.json, 'AWS::CloudWatch::Dashboard');
     const body = render(dashboard?.Properties?.DashboardBody);
 
     for (const metric of [
@@ -175,9 +178,7 @@ describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
       'PreconditionFailed',
       'ColdStarts',
     ]) {
-      expect(body).toContain(
-        `"Taskboard","${metric}","FunctionName","<${synthesized.logicalId(synthesized.stack.api.function)}>"`,
-      );
+      expect(body).toContain(`"Taskboard","${metric}","FunctionName","<${shown.logicalId(shown.stack.api.function)}>"`);
     }
     for (const metric of ['Count', '4XXError', '5XXError']) expect(body).toContain(`"AWS/ApiGateway","${metric}"`);
   });
