@@ -7,72 +7,27 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { freshDatabase } from '../support/database.ts';
 import { actingAs, buildTask, createTestHandler, type ParsedResponse, uniqueEmail } from '../support/factories.ts';
+import { blockedBy, lockHolder, registered } from './support/locks.ts';
 
 type Body = Record<string, unknown>;
 
-/** A registered caller of `handler`. */
-async function registered(handler: ApiHandler, label: string, groups?: string[]) {
-  const caller = actingAs(handler, uniqueEmail(label), groups ? { groups } : {});
-  const response = await caller.call<Body>('POST', '/users');
-  expect(response.status).toBe(201);
-  return { ...caller, id: String(response.body.id) };
-}
-
 /**
- * Waits until `count` of the API's own sessions (application_name `taskboard-api`) are blocked by
- * the holder's backend, directly or behind another waiter in its queue (`pg_blocking_pids`): the
- * requests wait on the holder's lock, not merely slow or on someone else's, so the holder's commit
- * is what they see.
+ * A migrated database no other test file shares, the API on it and an observer connection: one for
+ * the describe, or (`each`) a new one for every test.
  */
-async function blockedBy(holder: { pid: number }, observer: pg.Client, count: number): Promise<void> {
-  for (let tries = 0; tries < 200; tries += 1) {
-    const { rows } = await observer.query<{ n: number }>(
-      `WITH RECURSIVE blocked (pid) AS (
-         SELECT pid FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))
-         UNION
-         SELECT waiter.pid FROM pg_stat_activity waiter JOIN blocked ON blocked.pid = ANY (pg_blocking_pids(waiter.pid))
-       )
-       SELECT count(*)::int AS n FROM pg_stat_activity JOIN blocked USING (pid)
-       WHERE datname = current_database() AND application_name = 'taskboard-api'`,
-      [holder.pid],
-    );
-    if ((rows[0]?.n ?? 0) >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${count} of the API's sessions were never blocked by the lock holder (pid ${holder.pid})`);
-}
-
-/** A connection of the test's own, holding locks in an open transaction until `commit()`. */
-async function lockHolder(url: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  // A failed test leaves the transaction open until the server's idle timeout ends it: not an error of the run.
-  client.on('error', () => undefined);
-  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-  await client.query('BEGIN');
-  return {
-    pid: rows[0]?.pid ?? 0,
-    query: (text: string, values?: unknown[]) => client.query(text, values),
-    commit: async () => {
-      await client.query('COMMIT');
-      await client.end();
-    },
-  };
-}
-
-/** A migrated database no other test file shares, the API on it and an observer connection. */
-function ownDatabase(label: string) {
+function ownDatabase(label: string, { each = false } = {}) {
+  const [setUp, tearDown] = each ? [beforeEach, afterEach] : [beforeAll, afterAll];
   const suite = {} as {
     url: string;
     handler: ApiHandler;
     observer: pg.Client;
     drop: () => Promise<void>;
   };
-  beforeAll(async () => {
+  setUp(async () => {
     const database = await freshDatabase(label);
     Object.assign(suite, {
       url: database.url,
@@ -82,7 +37,7 @@ function ownDatabase(label: string) {
     });
     await suite.observer.connect();
   });
-  afterAll(async () => {
+  tearDown(async () => {
     await suite.observer?.end();
     await suite.handler?.close();
     await suite.drop?.();
@@ -197,9 +152,8 @@ describe('races on rows of one user', () => {
 });
 
 describe('the last administrator', () => {
-  const suite = ownDatabase('admins');
-  // The last administrator is a property of every user row: each test starts with no users at all.
-  beforeEach(() => suite.observer.query('DELETE FROM users'));
+  // The last administrator is a property of every user row: each test starts on a database of its own.
+  const suite = ownDatabase('admins', { each: true });
   const admins = async () =>
     (await suite.observer.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE role = 'admin'")).rows[0]?.n;
 
