@@ -254,16 +254,19 @@ describe('bootstrapStatements on PostgreSQL 17', () => {
   });
 
   it('behind RDS Proxy, removes an idle_session_timeout an earlier deploy without the proxy set', async () => {
-    // The role and schema exist from the tests above; first a deploy without the proxy, then one behind it.
+    // On a database of its own (the settings above stay as the other tests read them): the role
+    // exists from beforeAll; first a deploy without the proxy, then one behind it.
+    await admin.query('CREATE DATABASE taskboard_proxied');
+    const database = { database: 'taskboard_proxied' };
     const state = buildState({ existingRoles: ['taskboard_app'], schemaOwner: 'taskboard_app' });
-    for (const statement of bootstrapStatements(buildPlan(), state)) await admin.query(statement.sql);
-    for (const statement of bootstrapStatements(buildPlan({ reclaimIdleSessions: false }), state)) {
+    for (const statement of bootstrapStatements(buildPlan(database), state)) await admin.query(statement.sql);
+    for (const statement of bootstrapStatements(buildPlan({ ...database, reclaimIdleSessions: false }), state)) {
       await admin.query(statement.sql);
     }
 
     const { rows } = await admin.query<{ setconfig: string[] }>(
       `SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
-       WHERE d.datname = 'postgres' AND s.setrole = 0`,
+       WHERE d.datname = 'taskboard_proxied' AND s.setrole = 0`,
     );
 
     const stored = rows[0]?.setconfig ?? [];
