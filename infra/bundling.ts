@@ -17,11 +17,11 @@ export const esmBanner = [
 ].join(' ');
 
 export const lambdaBundling = {
-  target: 'node22',
+  target: 'node24',
   mainFields: ['module', 'main'],
   minify: true,
   sourcesContent: false,
   banner: esmBanner,
-  // The Node.js 22 runtime ships the AWS SDK v3; pg-native is an optional pg dependency we do not use.
+  // The Node.js 24 runtime ships the AWS SDK v3; pg-native is an optional pg dependency we do not use.
   externalModules: ['@aws-sdk/*', 'pg-native'],
 } as const;

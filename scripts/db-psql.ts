@@ -24,8 +24,17 @@ async function miniShell(psqlMissing: boolean): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const input = createInterface({ input: process.stdin, output: process.stdout, prompt: 'taskboard=> ' });
+  // Input may end while a statement runs (a piped script): the interface then closes, its buffered
+  // lines still arrive, and on Node 24 and 26 prompting a closed interface throws ("readline was closed").
+  let closed = false;
+  input.once('close', () => {
+    closed = true;
+  });
+  const prompt = (): void => {
+    if (!closed) input.prompt();
+  };
   let pending = '';
-  input.prompt();
+  prompt();
   for await (const line of input) {
     if (pending === '' && line.trim() === '\\q') break;
     pending += `${line}\n`;
@@ -41,7 +50,7 @@ async function miniShell(psqlMissing: boolean): Promise<void> {
       }
       pending = '';
     }
-    input.prompt();
+    prompt();
   }
   input.close();
   await client.end();

@@ -9,7 +9,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const [major, minor] = process.versions.node.split('.').map(Number);
 const problems = [];
 if (major < 20 || (major === 20 && minor < 19)) {
-  problems.push(`Node ${process.versions.node} is too old: install Node 20.19 or later (Node 22 works too).`);
+  problems.push(
+    `Node ${process.versions.node} is too old: install Node 24 (the Lambda runtime; 20.19 and later, 22, 24 and 26 are tested).`,
+  );
 }
 if (!existsSync(path.join(root, 'node_modules', '.bin', 'tsx'))) {
   problems.push('The dependencies are not installed: run `npm ci` in this folder first, then run this command again.');

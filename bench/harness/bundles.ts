@@ -1,7 +1,7 @@
 /**
  * The bench's targets and their production bundles, built the way the CDK NodejsFunction builds
  * the API function (esbuild with the bundling props of infra/bundling.ts: platform node, target
- * node22, ESM, minified, the createRequire banner, `@aws-sdk/*` and `pg-native` external): the
+ * node24, ESM, minified, the createRequire banner, `@aws-sdk/*` and `pg-native` external): the
  * API, the floor and the peers; and the bench's lambda driver. The peers that take precompiled
  * validators get them from their build step (bench/peers/request-validators.ts) here.
  */

@@ -147,7 +147,7 @@ async function walk(handler: Handler, event: APIGatewayProxyEvent, rows: number)
 }
 
 /**
- * Node.js 21 and later (the Lambda runtime is 22) define `navigator`. pg probes it when imported
+ * Node.js 21 and later (the Lambda runtime is 24) define `navigator`. pg probes it when imported
  * and, without it, constructs a `Response`, which makes Node.js 20 load its whole fetch
  * implementation (tens of milliseconds, in every bundle alike). Define it as newer Node.js does,
  * so a cold start here costs what it costs on the Lambda runtime.

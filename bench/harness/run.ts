@@ -128,7 +128,7 @@ function machine(placement: string): string[] {
     `- Date: ${new Date().toISOString()}`,
     `- Commit: ${commit}${dirty ? ' (with uncommitted changes in the work tree)' : ''}`,
     `- Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`,
-    `- Node.js: ${process.version} (bundles target node22, as deployed)`,
+    `- Node.js: ${process.version} (bundles target node24, as deployed)`,
     `- Placement: ${placement}`,
     `- Load: 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${(os.loadavg()[0] ?? 0).toFixed(1)} at the end, on ${cpus.length} cores (other work on the machine adds noise; rotating rounds spread it over every target alike)`,
   ];

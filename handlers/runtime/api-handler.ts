@@ -8,14 +8,21 @@ import { type OperationId, operations } from '#generated/operations.ts';
 import { type Config, loadConfig } from './config.ts';
 import type { OperationContext, OperationHandlers } from './context.ts';
 import { createDatabase, type Database } from './db.ts';
-import { HttpError, ServiceUnavailableError, UnauthorizedError } from './errors.ts';
+import { HttpError, ServiceUnavailableError, UnauthorizedError, type UnavailableReason } from './errors.ts';
 import { createLogger, type Logger, type LogSink } from './logger.ts';
-import { createMetrics, type MetricSink, type MetricsRecorder, stdoutMetricSink } from './metrics.ts';
+import { createMetrics, type MetricName, type MetricSink, type MetricsRecorder, stdoutMetricSink } from './metrics.ts';
 import { originVerifyHeader, verifyOrigin } from './origin-verify.ts';
 import { principalFromClaims } from './principal.ts';
 import { headerMap, parseRequest, routeOf } from './request.ts';
 import { jsonResponse, toProblemResponse, withCorsOrigin } from './response.ts';
 import { createSecretReader, type SecretReader } from './secrets.ts';
+
+/** The metric a 503 counts, by what it waited for: an outage and a busy row page different people. */
+const unavailableMetric: Record<UnavailableReason, MetricName> = {
+  database: 'ServiceUnavailableDatabase',
+  secret: 'ServiceUnavailableSecret',
+  contention: 'ServiceUnavailableContention',
+};
 
 export interface ApiHandlerOptions {
   handlers: OperationHandlers;
@@ -122,7 +129,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     } catch (error) {
       response = toProblemResponse(error, { requestId, instance: event.path, log });
       if (error instanceof ServiceUnavailableError) {
-        metrics.count(error.reason === 'secret' ? 'ServiceUnavailableSecret' : 'ServiceUnavailableDatabase');
+        metrics.count(unavailableMetric[error.reason ?? 'database']);
       }
     }
     response = withCorsOrigin(response, headers.origin, config.corsAllowedOrigins);

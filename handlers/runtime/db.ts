@@ -9,7 +9,9 @@
  * - nothing in the startup packet but user, database and application_name (no `options`, no
  *   timeouts), and no session state: `search_path` and the timeouts are the database's settings;
  * - a rotated password is one re-read of the secret and one retry; outages are 503 with Retry-After;
- *   values PostgreSQL refuses as data are 400.
+ *   values PostgreSQL refuses as data are 400;
+ * - contention (a lock wait past lock_timeout, a deadlock) is a busy 503 with Retry-After, counted
+ *   apart from outages; a deadlock's victim is run once more first.
  */
 import type pg from 'pg';
 import pgTypes from 'pg-types';
@@ -61,13 +63,28 @@ const unavailableCodes = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
   '57014', // query_canceled (statement timeout)
-  '55P03', // lock_not_available (lock_timeout)
-  '40P01', // deadlock_detected: one of the two is rolled back; a retry succeeds
   '25P03', // idle_in_transaction_session_timeout
   '57P05', // idle_session_timeout
 ]);
 
 const codeOf = (error: unknown): string | undefined => (error as { code?: string } | undefined)?.code;
+
+/**
+ * A healthy database refusing one statement because another holds what it needs: lock_timeout
+ * (55P03), a deadlock's victim (40P01), a serialisation failure (40001). A busy resource, not an
+ * outage: the connection stays, the answer says retry, and the metric is contention's own.
+ */
+const contentionCodes = new Set(['55P03', '40P01', '40001']);
+const isContention = (error: unknown): boolean => contentionCodes.has(codeOf(error) ?? '');
+
+/**
+ * Failures after which running the statement once more is safe and likely to win. Every statement
+ * the API sends is a transaction of its own (autocommit), so the failed one was undone as a whole:
+ * running it again cannot apply it twice. A deadlock's victim is rolled back precisely so the
+ * other side can finish, and a serialisation failure is retried by definition. Not lock_timeout:
+ * a lock held for 2 s is likely held still, and a second wait would double the caller's.
+ */
+const rerunnableCodes = new Set(['40P01', '40001']);
 
 /** Whether an error means "the database is not reachable right now" rather than a bug. */
 export function isUnavailable(error: unknown): boolean {
@@ -192,6 +209,12 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
       cause: error,
       reason,
     });
+  const busy = (error: unknown) =>
+    new ServiceUnavailableError(
+      'The resource is busy with another request; retry shortly and the request can succeed.',
+      retryAfterSeconds,
+      { cause: error, reason: 'contention' },
+    );
 
   /** Whether an idle client still answers: an empty query, bounded by the idle-check deadline. */
   const answers = async (client: pg.Client): Promise<boolean> => {
@@ -234,6 +257,10 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
       } catch (error) {
         current.release(client, dead.has(client) || isUnavailable(error) || neverSent(error));
         if (neverSent(error) && attempt === 1) continue;
+        if (rerunnableCodes.has(codeOf(error) ?? '') && attempt === 1) {
+          log.info('statement rolled back by the database; running it once more', { code: codeOf(error) });
+          continue;
+        }
         throw error;
       }
     }
@@ -266,9 +293,11 @@ export function createDatabase(config: DatabaseConfig, dependencies: DatabaseDep
         try {
           return await run(await pool, text, values);
         } catch (retryError) {
+          if (isContention(retryError)) throw busy(retryError);
           throw isUnavailable(retryError) || isAuthenticationFailure(retryError) ? unavailable(retryError) : retryError;
         }
       }
+      if (isContention(error)) throw busy(error);
       if (isUnavailable(error)) throw unavailable(error);
       if (isRejectedValue(error)) throw new BadRequestError('The request carries a value the database cannot store.');
       throw error;

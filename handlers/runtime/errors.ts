@@ -84,8 +84,11 @@ export class UnprocessableEntityError extends HttpError {
   }
 }
 
-/** What a 503 waited for: the database, or a secret it could not read (counted as separate metrics). */
-export type UnavailableReason = 'database' | 'secret';
+/**
+ * What a 503 waited for, each counted as a metric of its own: the database (unreachable), a secret
+ * it could not read, or contention (a healthy database busy with another request's locks).
+ */
+export type UnavailableReason = 'database' | 'secret' | 'contention';
 
 export class ServiceUnavailableError extends HttpError {
   readonly reason: UnavailableReason | undefined;

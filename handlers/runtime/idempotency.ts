@@ -75,5 +75,7 @@ export async function keyedCreate<R extends Row, T>(
       return row.fingerprint === keyed.fingerprint ? { created: read(row.prior), replayed: true } : 'keyReused';
     if (row?.created) return { created: read(row.created), replayed: false };
   }
-  throw new ServiceUnavailableError('Another request with this Idempotency-Key is in progress; retry shortly.', 1);
+  throw new ServiceUnavailableError('Another request with this Idempotency-Key is in progress; retry shortly.', 1, {
+    reason: 'contention',
+  });
 }

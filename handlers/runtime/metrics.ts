@@ -17,6 +17,7 @@ export const metricsNamespace = 'Taskboard';
 export type MetricName =
   | 'ServiceUnavailableDatabase'
   | 'ServiceUnavailableSecret'
+  | 'ServiceUnavailableContention'
   | 'IdempotentReplays'
   | 'PreconditionFailed'
   | 'ColdStarts';

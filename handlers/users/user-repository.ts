@@ -2,7 +2,9 @@
  * SQL for users: one parameterised statement per operation, the caller resolved inside it by their
  * Cognito sub, and the outcome read from its result row. Decisions that depend on rows — may the
  * caller change this role? is this the last administrator? — are made inside the statement that
- * writes, on locked rows. Rows are mapped to API shapes in `toUser` only.
+ * writes, on locked rows: the caller's and the target's, and the administrator count only when an
+ * administrator is added or removed (its refusal is the one outcome that arrives as an error).
+ * Rows are mapped to API shapes in `toUser` only.
  */
 
 import type { Queryable } from '#db';
@@ -176,31 +178,58 @@ export async function insertUserOnce(db: Queryable, user: NewUser, keyed: Keyed)
 }
 
 /**
- * The caller, with administrators decided on locked rows: every administrator's row is locked (FOR
- * NO KEY UPDATE, which leaves key-share locks — a task insert's — alone), so statements that change roles or remove users run one after another, each seeing the
- * roles the previous one left (two administrators demoting themselves at once leave one).
+ * The caller and the target, decided on locked rows, and no other row. `who` locks the caller's
+ * row and, when the caller may act on it (themselves, or anyone for an administrator, as the
+ * snapshot says), the target's, lower id first, so that two administrators acting on each other
+ * queue instead of deadlocking. A user's own edit thus locks their own row only: it never waits on
+ * an administrator's, however long an administrator holds theirs. The roles read from the locked
+ * rows are the committed ones (PostgreSQL re-reads a row it waited for), so a caller demoted while
+ * the statement waited acts as a user.
+ *
+ * Whether a change leaves an administrator is not decided here: the triggers of
+ * migrations/00004_count-administrators.sql keep the count in one row, which only statements that
+ * add or remove an administrator lock, and refuse (check_violation `users_keep_an_administrator`)
+ * a change that would leave none. That count is exact when the statement decides: an administrator
+ * who registered while it waited is counted; a snapshot's count would miss them.
  */
-const callerAmongLockedAdmins = `
-  c AS (SELECT id FROM users WHERE cognito_sub = $1),
-  admins AS (SELECT id FROM users WHERE role = 'admin' FOR NO KEY UPDATE),
-  caller AS (SELECT c.id, EXISTS (SELECT 1 FROM admins a WHERE a.id = c.id) AS is_admin FROM c),
+const callerAndTargetLocked = `
+  c AS (SELECT id, role FROM users WHERE cognito_sub = $1),
+  who AS (
+    SELECT u.id, u.role, u.version FROM users u, c
+    WHERE u.id IN (c.id, $2::uuid) AND (u.id = c.id OR c.role = 'admin')
+    ORDER BY u.id
+    FOR NO KEY UPDATE OF u
+  ),
+  caller AS (SELECT c.id, EXISTS (SELECT 1 FROM who WHERE who.id = c.id AND who.role = 'admin') AS is_admin FROM c),
   target AS (
-    SELECT u.id, u.role, u.version FROM users u, caller WHERE u.id = $2 AND (u.id = caller.id OR caller.is_admin)
+    SELECT who.id, who.role, who.version FROM who, caller
+    WHERE who.id = $2::uuid AND (who.id = caller.id OR caller.is_admin)
   )`;
 
-/** Whether removing the administrator role from `u` would leave no administrator. */
-const lastAdmin = (u: string) => `(${u}.role = 'admin' AND (SELECT count(*) FROM admins) <= 1)`;
+/** The error the administrator count raises for a change that would leave no administrator. */
+const isLastAdministrator = (error: unknown): boolean =>
+  (error as { code?: string; constraint?: string } | undefined)?.code === '23514' &&
+  (error as { constraint?: string }).constraint === 'users_keep_an_administrator';
+
+/** Runs a statement whose refusal to remove the last administrator is an error, as a `'lastAdmin'` outcome. */
+async function unlessLastAdministrator<T>(statement: Promise<T>): Promise<T | 'lastAdmin'> {
+  try {
+    return await statement;
+  } catch (error) {
+    if (isLastAdministrator(error)) return 'lastAdmin';
+    throw error;
+  }
+}
 
 interface OutcomeRow extends Record<string, unknown> {
   registered: boolean;
   target_role: Role | null;
   target_version: number | null;
   caller_is_admin: boolean | null;
-  admins: number;
 }
 
 const outcomeColumns = `EXISTS (SELECT 1 FROM c) AS registered, target.role AS target_role, target.version AS target_version,
-  (SELECT is_admin FROM caller) AS caller_is_admin, (SELECT count(*) FROM admins)::integer AS admins`;
+  (SELECT is_admin FROM caller) AS caller_is_admin`;
 
 /**
  * Replaces a user's editable fields if the caller may (themselves, or an administrator), the role
@@ -215,30 +244,32 @@ export async function updateUserIfAllowed(
   changes: UserChanges,
   versions: number[] | undefined,
 ): Promise<StoredUser | Miss> {
-  const [row] = await db.query<UserRow & OutcomeRow>(
-    `WITH ${callerAmongLockedAdmins},
-     updated AS (
-       UPDATE users u SET
-         name = $3, phone_number = $4, role = COALESCE($5::text, u.role), version = u.version + 1,
-         updated_at = date_trunc('milliseconds', clock_timestamp())
-       FROM caller
-       WHERE u.id = $2 AND (u.id = caller.id OR caller.is_admin)
-         AND ($5::text IS NULL OR $5::text = u.role OR caller.is_admin)
-         AND NOT (COALESCE($5::text, 'admin') <> 'admin' AND ${lastAdmin('u')})
-         AND ($6::integer[] IS NULL OR u.version = ANY($6::integer[]))
-       RETURNING ${columns('u')}
-     )
-     SELECT ${outcomeColumns}, updated.*
-     FROM (SELECT 1) one LEFT JOIN target ON true LEFT JOIN updated ON true`,
-    [sub, id, changes.name, changes.phoneNumber ?? null, changes.role ?? null, versions ?? null],
+  const result = await unlessLastAdministrator(
+    db.query<UserRow & OutcomeRow>(
+      `WITH ${callerAndTargetLocked},
+       updated AS (
+         UPDATE users u SET
+           name = $3, phone_number = $4, role = COALESCE($5::text, u.role), version = u.version + 1,
+           updated_at = date_trunc('milliseconds', clock_timestamp())
+         FROM target, caller
+         WHERE u.id = target.id
+           AND ($5::text IS NULL OR $5::text = u.role OR caller.is_admin)
+           AND ($6::integer[] IS NULL OR u.version = ANY($6::integer[]))
+         RETURNING ${columns('u')}
+       )
+       SELECT ${outcomeColumns}, updated.*
+       FROM (SELECT 1) one LEFT JOIN target ON true LEFT JOIN updated ON true`,
+      [sub, id, changes.name, changes.phoneNumber ?? null, changes.role ?? null, versions ?? null],
+    ),
   );
+  if (result === 'lastAdmin') return result;
+  const [row] = result;
   if (row?.id) return toUser(row);
   if (!row?.registered) return 'unregistered';
   if (!row.target_role) return 'notFound';
   // Preconditions first (RFC 9110 §13.2.2): a stale If-Match is 412 whatever else the request would fail on.
   if (versions && !versions.includes(row.target_version ?? -1)) return 'stale';
   if (changes.role !== undefined && changes.role !== row.target_role && !row.caller_is_admin) return 'forbidden';
-  if (changes.role === 'user' && row.target_role === 'admin' && row.admins <= 1) return 'lastAdmin';
   return 'stale';
 }
 
@@ -254,24 +285,24 @@ export async function deleteUserIfAllowed(
   id: string,
   versions: number[] | undefined,
 ): Promise<'deleted' | Miss> {
-  const [row] = await db.query<OutcomeRow & { deleted: string | null }>(
-    `WITH ${callerAmongLockedAdmins},
-     deleted AS (
-       DELETE FROM users u USING caller
-       WHERE u.id = $2 AND (u.id = caller.id OR caller.is_admin)
-         AND NOT ${lastAdmin('u')}
-         AND ($3::integer[] IS NULL OR u.version = ANY($3::integer[]))
-       RETURNING u.id, u.cognito_sub
-     ),
-     forgotten AS (DELETE FROM idempotency_keys k USING deleted WHERE k.scope = deleted.cognito_sub)
-     SELECT ${outcomeColumns}, deleted.id AS deleted
-     FROM (SELECT 1) one LEFT JOIN target ON true LEFT JOIN deleted ON true`,
-    [sub, id, versions ?? null],
+  const result = await unlessLastAdministrator(
+    db.query<OutcomeRow & { deleted: string | null }>(
+      `WITH ${callerAndTargetLocked},
+       deleted AS (
+         DELETE FROM users u USING target
+         WHERE u.id = target.id AND ($3::integer[] IS NULL OR u.version = ANY($3::integer[]))
+         RETURNING u.id, u.cognito_sub
+       ),
+       forgotten AS (DELETE FROM idempotency_keys k USING deleted WHERE k.scope = deleted.cognito_sub)
+       SELECT ${outcomeColumns}, deleted.id AS deleted
+       FROM (SELECT 1) one LEFT JOIN target ON true LEFT JOIN deleted ON true`,
+      [sub, id, versions ?? null],
+    ),
   );
+  if (result === 'lastAdmin') return result;
+  const [row] = result;
   if (row?.deleted) return 'deleted';
   if (!row?.registered) return 'unregistered';
   if (!row.target_role) return 'notFound';
-  if (versions && !versions.includes(row.target_version ?? -1)) return 'stale';
-  if (row.target_role === 'admin' && row.admins <= 1) return 'lastAdmin';
   return 'stale';
 }

@@ -12,7 +12,7 @@ import type { Database } from './database.ts';
 import { HouseFunction } from './house-function.ts';
 import type { Network } from './network.ts';
 
-/** Where the Node.js 22 Lambda runtime keeps its CA bundle, which includes the RDS certificate authorities. */
+/** Where the Node.js Lambda runtime (22 and 24 alike) keeps its CA bundle, which includes the RDS certificate authorities. */
 export const lambdaCaBundle = '/var/runtime/ca-cert.pem';
 
 export interface ApiProps {

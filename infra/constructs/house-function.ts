@@ -29,7 +29,7 @@ export interface HouseFunctionProps {
 }
 
 /**
- * Every Lambda function of the project, with the house defaults: Node.js 22 on arm64, an ESM bundle
+ * Every Lambda function of the project, with the house defaults: Node.js 24 on arm64, an ESM bundle
  * built by local esbuild (never Docker), minified with source maps, X-Ray tracing, its own log group
  * with retention, and an execution role that may write to that log group only (plus the
  * network-interface actions a VPC function needs) — no AWS managed policies.
@@ -71,7 +71,7 @@ export class HouseFunction extends nodejs.NodejsFunction {
       entry: path.join(projectRoot, props.entry),
       handler: props.handler ?? 'handler',
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -115,7 +115,7 @@ export class HouseFunction extends nodejs.NodejsFunction {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is the runtime the project builds, tests and bundles for; a new major is adopted deliberately.',
+        'Node.js 24 is the runtime the project builds, tests and bundles for; a new major is adopted deliberately.',
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

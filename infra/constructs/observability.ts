@@ -301,10 +301,13 @@ export class Observability extends Construct {
             width: 8,
           }),
           new cloudwatch.GraphWidget({
-            title: '503 causes',
+            // An outage (database or secret unreachable) apart from contention (a healthy database
+            // busy with another request's locks: lock_timeout, a deadlock), which a retry overcomes.
+            title: '503 causes: outage vs contention',
             left: [
               emf('ServiceUnavailableDatabase', 'database unavailable'),
               emf('ServiceUnavailableSecret', 'secret unavailable'),
+              emf('ServiceUnavailableContention', 'contention (busy, retry)'),
             ],
             width: 8,
           }),

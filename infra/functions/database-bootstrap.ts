@@ -102,6 +102,8 @@ export interface BootstrapState {
   loginMemberOf: string[];
   /** Owner of the application schema; undefined when the schema does not exist. */
   schemaOwner: string | undefined;
+  /** The server's `server_version_num` (170005 for 17.5): PostgreSQL 15 lacks the 16+ GRANT options. */
+  serverVersion: number;
 }
 
 /** One statement, with a description that is safe to log (statements may carry a password). */
@@ -162,10 +164,14 @@ export function bootstrapStatements(plan: BootstrapPlan, state: BootstrapState):
     }
   }
   if (state.schemaOwner !== appRole) {
-    // PostgreSQL 16+: a non-superuser (the RDS master) may give an object to a role only if it may SET ROLE to it.
+    // A non-superuser (the RDS master) may give an object to a role only if it may SET ROLE to it. PostgreSQL
+    // 16+ grants just that; 15 has no such options, and plain membership is what it checks.
     statements.push({
       description: `let the master user act as ${appRole} to hand it the schema`,
-      sql: `GRANT ${id(appRole)} TO CURRENT_USER WITH INHERIT FALSE, SET TRUE`,
+      sql:
+        state.serverVersion >= 160000
+          ? `GRANT ${id(appRole)} TO CURRENT_USER WITH INHERIT FALSE, SET TRUE`
+          : `GRANT ${id(appRole)} TO CURRENT_USER`,
     });
   }
   if (state.schemaOwner === undefined) {
@@ -209,6 +215,7 @@ export const bootstrapStateQuery = {
     WHERE u.rolname = $1`,
   schemaOwner: `SELECT r.rolname AS owner FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner
     WHERE n.nspname = $1`,
+  serverVersion: `SELECT current_setting('server_version_num')::int AS version`,
 } as const;
 
 /** PostgreSQL's "password authentication failed" (28P01): the secret and the role disagree. */

@@ -92,10 +92,12 @@ async function readBootstrapState(
   ]);
   const memberOf = await client.query<{ rolname: string }>(bootstrapStateQuery.memberOf, [login.username]);
   const schema = await client.query<{ owner: string }>(bootstrapStateQuery.schemaOwner, [environment.schema]);
+  const server = await client.query<{ version: number }>(bootstrapStateQuery.serverVersion);
   return {
     existingRoles: roles.rows.map((row) => row.rolname),
     loginMemberOf: memberOf.rows.map((row) => row.rolname),
     schemaOwner: schema.rows[0]?.owner,
+    serverVersion: server.rows[0]?.version ?? 0,
   };
 }
 

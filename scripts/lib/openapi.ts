@@ -25,7 +25,11 @@ export interface SchemaObject {
   nullable?: boolean;
   readOnly?: boolean;
   items?: SchemaObject;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
   properties?: Record<string, SchemaObject>;
+  additionalProperties?: boolean | SchemaObject;
   required?: string[];
   minProperties?: number;
 }

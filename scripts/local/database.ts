@@ -250,6 +250,37 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The oldest PostgreSQL major version the project supports behind DATABASE_URL. CI runs the suite on
+ * it (Debian 12's `postgresql` package); the embedded server and RDS run 17.
+ */
+export const minimumServerMajor = 15;
+
+/** Thrown when DATABASE_URL names a server older than `minimumServerMajor`; the message names both. */
+export class UnsupportedServerError extends Error {
+  constructor(version: string) {
+    super(
+      `PostgreSQL ${version} is too old: Taskboard needs PostgreSQL ${minimumServerMajor} or later ` +
+        '(the embedded server and RDS run 17). Point DATABASE_URL at a newer server, or unset it to use the embedded one.',
+    );
+    this.name = 'UnsupportedServerError';
+  }
+}
+
+/** Throws UnsupportedServerError when `versionNum` (PostgreSQL's server_version_num) is below the minimum. */
+export function assertSupportedServerVersion(versionNum: number, version: string): void {
+  if (Math.floor(versionNum / 10_000) < minimumServerMajor) throw new UnsupportedServerError(version);
+}
+
+/** Asks the server `client` is connected to for its version and throws UnsupportedServerError if it is too old. */
+export async function assertSupportedServer(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ num: number; version: string }>(
+    `SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS version`,
+  );
+  const [row] = rows;
+  if (row) assertSupportedServerVersion(row.num, row.version);
+}
+
 /** The connection string for database `name` on the server `serverUrl` points at. */
 export function databaseUrl(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
@@ -294,6 +325,7 @@ export async function migrateDatabase(url: string, options: { serverSettings?: b
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    await assertSupportedServer(client);
     const [{ name } = { name: '' }] = (await client.query<{ name: string }>('SELECT current_database() AS name')).rows;
     try {
       if (options.serverSettings !== false) {

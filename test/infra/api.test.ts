@@ -181,13 +181,13 @@ describe('Api', () => {
   });
 
   describe('API function', () => {
-    it('runs handlers/api.ts on Node.js 22, arm64, in the isolated subnets, with the database and origin settings', () => {
+    it('runs handlers/api.ts on Node.js 24, arm64, in the isolated subnets, with the database and origin settings', () => {
       const { stack } = synthesized;
 
       synthesized.template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: Match.absent(),
         Handler: 'index.handler',
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         VpcConfig: {

@@ -25,6 +25,7 @@ const buildState = (overrides: Partial<BootstrapState> = {}): BootstrapState => 
   existingRoles: [],
   loginMemberOf: [],
   schemaOwner: undefined,
+  serverVersion: 170005,
   ...overrides,
 });
 
@@ -52,6 +53,13 @@ describe('bootstrapStatements', () => {
       ...databaseSettingsSql,
       'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
     ]);
+  });
+
+  it('on PostgreSQL 15, which has no GRANT … WITH INHERIT/SET, grants the master plain membership instead', () => {
+    const sql = sqlOf(buildPlan(), buildState({ serverVersion: 150018 }));
+
+    expect(sql).toContain('GRANT "taskboard_app" TO CURRENT_USER');
+    expect(sql.filter((statement) => /INHERIT|SET TRUE/.test(statement))).toEqual([]);
   });
 
   it('when everything exists, only re-asserts the database settings and the revoke', () => {

@@ -170,6 +170,7 @@ describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
     for (const metric of [
       'ServiceUnavailableDatabase',
       'ServiceUnavailableSecret',
+      'ServiceUnavailableContention',
       'IdempotentReplays',
       'PreconditionFailed',
       'ColdStarts',
@@ -179,6 +180,20 @@ describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
       );
     }
     for (const metric of ['Count', '4XXError', '5XXError']) expect(body).toContain(`"AWS/ApiGateway","${metric}"`);
+  });
+
+  it('shows contention (a busy row, retryable) apart from an unavailable database, in one 503 widget', () => {
+    const [[, dashboard] = []] = resourcesOfType(synthesized.json, 'AWS::CloudWatch::Dashboard');
+    const body = render(dashboard?.Properties?.DashboardBody);
+    const widgets = (JSON.parse(body) as { widgets: Array<{ properties: { title?: string; metrics?: unknown[] } }> })
+      .widgets;
+
+    const causes = widgets.find((widget) => widget.properties.title?.startsWith('503 causes'));
+    const labels = (causes?.properties.metrics ?? []).map((metric) => JSON.stringify(metric));
+
+    expect(labels.some((metric) => metric.includes('"ServiceUnavailableDatabase"'))).toBe(true);
+    expect(labels.some((metric) => metric.includes('"ServiceUnavailableContention"'))).toBe(true);
+    expect(labels.find((metric) => metric.includes('"ServiceUnavailableContention"'))).toContain('contention');
   });
 });
 

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, PortTakenError, startEmbeddedPostgres } from '../../scripts/local/database.ts';
 import { defaultKeyFile } from '../../scripts/local/identity.ts';
+import { buildWebIfStale } from '../../scripts/web-build.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
@@ -88,14 +89,22 @@ const hasPsql = spawnSync('psql', ['--version'], { stdio: 'ignore' }).status ===
  */
 function normalUsersCheckout(): { cwd: string; uid?: number; gid?: number } {
   const cwd = mkdtempSync(path.join(tmpdir(), 'taskboard-user-'));
-  for (const entry of ['package.json', 'tsconfig.json', 'scripts', 'handlers', 'generated', 'migrations', 'docs']) {
+  // As after the user's first `npm start`: the web app built, so this checkout's start finds it fresh.
+  buildWebIfStale(() => {});
+  const entries = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts', 'handlers', 'generated'];
+  for (const entry of [...entries, 'client', 'migrations', 'web', 'docs']) {
     try {
-      cpSync(path.join(root, entry), path.join(cwd, entry), { recursive: true, preserveTimestamps: true });
+      cpSync(path.join(root, entry), path.join(cwd, entry), {
+        recursive: true,
+        preserveTimestamps: true,
+        filter: (source) => path.basename(source) !== 'node_modules',
+      });
     } catch (error) {
       if (entry !== 'docs') throw error; // npm start builds missing docs
     }
   }
   symlinkSync(path.join(root, 'node_modules'), path.join(cwd, 'node_modules'));
+  symlinkSync(path.join(root, 'web', 'node_modules'), path.join(cwd, 'web', 'node_modules'));
   if (process.getuid?.() !== 0) return { cwd };
   const [uid, gid] = [65534, 65534];
   execFileSync('chown', ['-R', `${uid}:${gid}`, cwd]);
@@ -118,7 +127,12 @@ describe('npm start: the local database', () => {
     // mkdtemp makes a 0700 folder: as root the postgres user must still reach the data below it.
     const parent = mkdtempSync(path.join(scratch, 'checkout-'));
     const dataDir = path.join(parent, '.local', 'postgres');
-    const env = { PORT: String(await freePort()), DB_PORT: String(await freePort()), LOCAL_DATA_DIR: dataDir };
+    const env = {
+      PORT: String(await freePort()),
+      SIGNIN_PORT: String(await freePort()),
+      DB_PORT: String(await freePort()),
+      LOCAL_DATA_DIR: dataDir,
+    };
     const url = `postgres://postgres:taskboard-local@127.0.0.1:${env.DB_PORT}/taskboard`;
 
     const first = await startApi(env);
@@ -185,7 +199,12 @@ describe('npm start: the local database', () => {
     // Arrange: the user's own checkout, with no LOCAL_DATA_DIR: the data goes to its .local/postgres.
     const as = normalUsersCheckout();
     const dataDir = path.join(as.cwd, '.local', 'postgres');
-    const env = { PORT: String(await freePort()), DB_PORT: String(await freePort()), HOME: as.cwd };
+    const env = {
+      PORT: String(await freePort()),
+      SIGNIN_PORT: String(await freePort()),
+      DB_PORT: String(await freePort()),
+      HOME: as.cwd,
+    };
     const url = `postgres://postgres:taskboard-local@127.0.0.1:${env.DB_PORT}/taskboard`;
     try {
       // Act

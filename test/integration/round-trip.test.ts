@@ -32,7 +32,7 @@ const bodySchema = (operation: (typeof all)[number]['operation']) =>
     ]?.schema,
   ) as SchemaObject | undefined;
 
-/** Values of `field` in the operation's request examples, for fields a pattern constrains. */
+/** Values of `field` in the operation's request examples. */
 function exampleValues(operation: (typeof all)[number]['operation'], field: string): unknown[] {
   const examples = dereference(
     document,
@@ -45,7 +45,20 @@ function exampleValues(operation: (typeof all)[number]['operation'], field: stri
     .filter((value) => value !== undefined && value !== null);
 }
 
-/** A valid value for `schema` that differs from `avoid` (the default or the stored value). */
+/** The values examples give for an array's items (every item of every example array), or an object's property. */
+const itemExamples = (examples: unknown[]) => examples.flatMap((value) => (Array.isArray(value) ? value : []));
+const propertyExamples = (examples: unknown[], name: string) =>
+  examples
+    .map((value) =>
+      value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined,
+    )
+    .filter((value) => value !== undefined && value !== null);
+
+/**
+ * A valid value for `schema` that differs from `avoid` (the default or the stored value). A value
+ * a pattern constrains comes from the examples (for an array's items, from the items of the
+ * examples' arrays); arrays get `minItems` (at least one) distinct items, objects every property.
+ */
 function valueFor(schema: SchemaObject, field: string, avoid: unknown[], examples: unknown[]): unknown {
   const differs = (value: unknown) => !avoid.some((other) => JSON.stringify(other) === JSON.stringify(value));
   if (schema.enum) {
@@ -74,8 +87,30 @@ function valueFor(schema: SchemaObject, field: string, avoid: unknown[], example
     }
     case 'boolean':
       return differs(true);
-    case 'array':
-      return [valueFor(schema.items ?? { type: 'string' }, `${field}[]`, [], [])];
+    case 'array': {
+      const exampleArray = examples.find((value) => Array.isArray(value) && value.length > 0 && differs(value));
+      if (exampleArray !== undefined) return exampleArray;
+      const items: unknown[] = [];
+      const wanted = Math.max(schema.minItems ?? 1, 1);
+      const fromExamples = itemExamples(examples);
+      for (let index = 0; items.length < wanted && index < wanted + fromExamples.length + 1; index += 1) {
+        const item = valueFor(schema.items ?? { type: 'string' }, `${field}[]`, items, fromExamples);
+        if (!schema.uniqueItems || !items.some((other) => JSON.stringify(other) === JSON.stringify(item))) {
+          items.push(item);
+        }
+      }
+      if (items.length < wanted) throw new Error(`${field}: give its examples ${wanted} different items`);
+      return items;
+    }
+    case 'object':
+      return Object.fromEntries(
+        Object.entries(schema.properties ?? {})
+          .filter(([, property]) => !property.readOnly)
+          .map(([name, property]) => [
+            name,
+            valueFor(property, `${field}.${name}`, [property.default], propertyExamples(examples, name)),
+          ]),
+      );
     default:
       throw new Error(`${field}: no value generator for schema ${JSON.stringify(schema)}`);
   }
@@ -115,13 +150,16 @@ describe('round trip: every writable field is read back', () => {
   });
 
   it.each(writes.map((entry) => [entry.operationId, entry] as const))('%s', async (_id, entry) => {
-    // An administrator, so that admin-only fields (a user's role) are writable too.
+    // An administrator writes, so that admin-only fields (a user's role) are writable too; the items
+    // they update belong to an ordinary user, so that no write depends on what else exists (demoting
+    // the caller themselves would be refused while they are the only administrator).
     const caller = await registeredCaller(suite.handler, 'round-trip', { groups: ['admin'] });
-    /** POSTs a new item to `concrete` (the collection `template`) and returns the item's path. */
+    const owner = await registeredCaller(suite.handler, 'round-trip-owner');
+    /** The owner POSTs a new item to `concrete` (the collection `template`); returns the item's path. */
     const createAt = async (template: string, concrete: string): Promise<string> => {
       const create = createOn(template);
       if (!create) throw new Error(`${entry.operationId}: no POST ${template} to create an item`);
-      const created = await caller.call('POST', concrete, {
+      const created = await owner.call('POST', concrete, {
         ...(bodySchema(create.operation) ? { body: requiredOnly(create.operation) } : {}),
       });
       expect([200, 201], JSON.stringify(created.body)).toContain(created.status);

@@ -10,42 +10,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { freshDatabase } from '../support/database.ts';
 import { actingAs, buildTask, createTestHandler, type ParsedResponse, uniqueEmail } from '../support/factories.ts';
+import { blockedSessions, lockHolder, registered } from './support/locks.ts';
 
 type Body = Record<string, unknown>;
-
-/** A registered caller of `handler`. */
-async function registered(handler: ApiHandler, label: string, groups?: string[]) {
-  const caller = actingAs(handler, uniqueEmail(label), groups ? { groups } : {});
-  const response = await caller.call<Body>('POST', '/users');
-  expect(response.status).toBe(201);
-  return { ...caller, id: String(response.body.id) };
-}
-
-/** Waits until `count` sessions of the database wait on a lock (the requests are queued behind the holder). */
-async function blockedSessions(observer: pg.Client, count: number): Promise<void> {
-  for (let tries = 0; tries < 200; tries += 1) {
-    const { rows } = await observer.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    );
-    if ((rows[0]?.n ?? 0) >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${count} sessions never waited on a lock`);
-}
-
-/** A connection of the test's own, holding locks in an open transaction until `commit()`. */
-async function lockHolder(url: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('BEGIN');
-  return {
-    query: (text: string, values?: unknown[]) => client.query(text, values),
-    commit: async () => {
-      await client.query('COMMIT');
-      await client.end();
-    },
-  };
-}
 
 const statuses = (responses: Array<ParsedResponse<unknown>>) => responses.map((response) => response.status).sort();
 

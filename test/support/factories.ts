@@ -10,6 +10,7 @@ import { operationHandlers } from '../../handlers/operation-handlers.ts';
 import { type ApiHandler, createApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../../handlers/runtime/config.ts';
 import type { LogSink } from '../../handlers/runtime/logger.ts';
+import type { MetricSink } from '../../handlers/runtime/metrics.ts';
 import type { SecretReader } from '../../handlers/runtime/secrets.ts';
 import { idTokenClaims } from '../../scripts/local/identity.ts';
 
@@ -81,6 +82,8 @@ export interface TestHandlerOptions {
   /** The instance's clock: advance it to let the instance sit idle (frozen) without waiting. */
   clock?: () => Date;
   onStatement?: (text: string) => void;
+  /** Receives the EMF documents the handler writes (none are written without it). */
+  metricSink?: MetricSink;
 }
 
 export function createTestHandler(options: TestHandlerOptions = {}): ApiHandler {
@@ -96,6 +99,7 @@ export function createTestHandler(options: TestHandlerOptions = {}): ApiHandler 
     ...(options.secrets ? { secrets: options.secrets } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.onStatement ? { onStatement: options.onStatement } : {}),
+    ...(options.metricSink ? { metricSink: options.metricSink } : {}),
   });
 }
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { bootstrapStatements } from '../../infra/functions/database-bootstrap.ts';
+import { bootstrapStatements, bootstrapStateQuery } from '../../infra/functions/database-bootstrap.ts';
 import { createDatabase, databaseUrl, freePort, migrateDatabase } from '../../scripts/local/database.ts';
 import { startTestServer } from './test-server.ts';
 
@@ -57,7 +57,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await createDatabase(serverUrl, names[1]);
   await onDatabase(masterUrl, async (master) => {
     const plan = { database: names[0], appRole: role, schema: 'app', login: { username: role, password } };
-    const state = { existingRoles: [], loginMemberOf: [], schemaOwner: undefined };
+    const { rows } = await master.query<{ version: number }>(bootstrapStateQuery.serverVersion);
+    const state = {
+      existingRoles: [],
+      loginMemberOf: [],
+      schemaOwner: undefined,
+      serverVersion: rows[0]?.version ?? 0,
+    };
     for (const statement of bootstrapStatements(plan, state)) await master.query(statement.sql);
   });
   const server = new URL(serverUrl);

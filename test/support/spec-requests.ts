@@ -75,18 +75,31 @@ function shapeOf(operationId: OperationId): Shape {
   return shape;
 }
 
-/** A value the parameter's schema accepts. */
+/** A value `schema` accepts, from its example, default or enum (an array's from its items'); undefined when none is given. */
+function exampleOf(schema: SchemaObject): unknown {
+  const given = schema.example ?? schema.default ?? schema.enum?.[0] ?? schema.minimum;
+  if (given !== undefined || schema.type !== 'array' || !schema.items) return given;
+  const item = exampleOf(schema.items);
+  return item === undefined ? undefined : [item];
+}
+
+/** A value the parameter's schema accepts, as sent on the wire (for an array, one item: `?name=item`). */
 function validValue(operationId: OperationId, { name, schema }: Parameter): string {
   if (schema.format === 'uuid') return randomUUID();
-  const value = schema.example ?? schema.default ?? schema.enum?.[0] ?? schema.minimum;
+  if (schema.type === 'array' && schema.items?.format === 'uuid') return randomUUID();
+  const value = exampleOf(schema);
   if (value === undefined) {
     throw new Error(`${operationId}: give parameter ${name} an example, so the spec-derived checks can send it`);
   }
-  return String(value);
+  return String(Array.isArray(value) ? value[0] : value);
 }
 
-/** A value the parameter's schema rejects, and why; undefined when none is obvious. */
+/** A value the parameter's schema rejects, and why; undefined when none is obvious. An array's flaw is in an item. */
 function invalidValue({ schema }: Parameter): { value: string; why: string } | undefined {
+  if (schema.type === 'array' && schema.items) {
+    const item = invalidValue({ name: '', in: '', required: false, schema: schema.items });
+    return item && { value: item.value, why: `has an item that ${item.why}` };
+  }
   if (schema.format === 'uuid') return { value: 'not-a-uuid', why: 'is not a UUID' };
   if (schema.enum) return { value: 'not-a-documented-value', why: 'is outside its enum' };
   if (schema.minimum !== undefined) return { value: String(schema.minimum - 1), why: 'is below its minimum' };

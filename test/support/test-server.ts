@@ -1,5 +1,11 @@
 /** The PostgreSQL server a test run uses: an embedded PostgreSQL 17 (fsync off), or the one DATABASE_URL names. */
-import { dropDatabase, type RunningPostgres, startEmbeddedPostgres } from '../../scripts/local/database.ts';
+import pg from 'pg';
+import {
+  assertSupportedServer,
+  dropDatabase,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from '../../scripts/local/database.ts';
 
 export interface TestServer {
   url: string;
@@ -10,6 +16,14 @@ export interface TestServer {
 export async function startTestServer(): Promise<TestServer> {
   const existing = process.env.DATABASE_URL;
   if (existing) {
+    // A server older than the supported minimum fails here, with the message naming it, before any project sets up.
+    const client = new pg.Client({ connectionString: existing });
+    await client.connect();
+    try {
+      await assertSupportedServer(client);
+    } finally {
+      await client.end();
+    }
     return {
       url: existing,
       release: async (databases) => {

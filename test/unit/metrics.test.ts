@@ -3,7 +3,7 @@ import { operationHandlers } from '../../handlers/operation-handlers.ts';
 import { createApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../../handlers/runtime/config.ts';
 import type { OperationHandlers } from '../../handlers/runtime/context.ts';
-import { PreconditionFailedError } from '../../handlers/runtime/errors.ts';
+import { PreconditionFailedError, ServiceUnavailableError } from '../../handlers/runtime/errors.ts';
 import { createMetrics, metricsNamespace } from '../../handlers/runtime/metrics.ts';
 import { createSecretReader } from '../../handlers/runtime/secrets.ts';
 import { createProxyEvent } from '../support/factories.ts';
@@ -159,6 +159,19 @@ describe('metrics in the API handler', () => {
       ServiceUnavailableDatabase: 1,
     });
     expect(countsOf(secret.documents[0])).toEqual({ ColdStarts: 1, ServiceUnavailableSecret: 1 });
+  });
+
+  it('counts a 503 for contention (a busy row, retryable) as contention, not as an unavailable database', async () => {
+    const { handler, documents } = handlerWith({
+      getHealth: async () => {
+        throw new ServiceUnavailableError('The resource is busy with another request.', 1, { reason: 'contention' });
+      },
+    });
+
+    await handler(createProxyEvent({ method: 'GET', path: '/health' }));
+    await handler.close();
+
+    expect(countsOf(documents[0])).toEqual({ ColdStarts: 1, ServiceUnavailableContention: 1 });
   });
 
   it('writes at most one line per invocation: a rejection’s request line is the EMF document, not a line of its own', async () => {

@@ -1,3 +1,4 @@
+import draft7Vocabularies from 'ajv/dist/vocabularies/draft7.js';
 import { describe, expect, it } from 'vitest';
 import spec from '../../generated/openapi.json' with { type: 'json' };
 import {
@@ -435,11 +436,42 @@ function requestKeywords(): Set<string> {
   return keywords;
 }
 
-describe('describeError', () => {
-  // Annotations and structure: they produce no errors of their own.
-  const notValidating = new Set(['properties', 'default']);
+/** Every keyword of Ajv's standard (draft-07) vocabularies, as Ajv itself lists them. */
+function ajvKeywords(): string[] {
+  const keywords: string[] = [];
+  const visit = (entry: unknown): void => {
+    if (Array.isArray(entry)) entry.forEach(visit);
+    else if (typeof entry === 'string') keywords.push(entry);
+    else if (entry !== null && typeof entry === 'object' && 'keyword' in entry)
+      keywords.push(...[entry.keyword as string | string[]].flat());
+  };
+  visit(draft7Vocabularies);
+  return keywords;
+}
 
-  it('words every validating keyword the request schemas use, so no error reads "must satisfy …"', () => {
+describe('describeError', () => {
+  // Annotations, identifiers and structure: Ajv reports no error under these names (a failing
+  // `then`/`else` is reported as `if`, an `allOf` member's, a property's or an item's error under its own keyword).
+  const notValidating = new Set([
+    ...['$schema', '$id', '$defs', '$vocabulary', '$comment', '$ref', 'definitions', 'id'],
+    ...['properties', 'patternProperties', 'allOf', 'then', 'else', 'default', 'title', 'description'],
+    ...['deprecated', 'readOnly', 'writeOnly', 'examples', 'contentMediaType', 'contentEncoding', 'contentSchema'],
+  ]);
+
+  it('words every validating keyword of Ajv\'s standard vocabularies, so no error reads "must satisfy …"', () => {
+    // Arrange
+    const keywords = ajvKeywords().filter((keyword) => !notValidating.has(keyword));
+    const params = { limit: 1, comparison: '<=', allowedValues: ['a'], allowedValue: 'a', multipleOf: 2 };
+
+    // Act
+    const unworded = keywords.filter((keyword) => describeError({ keyword, params }).startsWith('must satisfy'));
+
+    // Assert
+    expect(keywords).toEqual(expect.arrayContaining(['maxItems', 'uniqueItems', 'items', 'multipleOf', 'const']));
+    expect(unworded).toEqual([]);
+  });
+
+  it('words every validating keyword the request schemas use', () => {
     // Arrange
     const keywords = [...requestKeywords()].filter((keyword) => !notValidating.has(keyword));
 
@@ -462,6 +494,9 @@ describe('describeError', () => {
     [{ keyword: 'enum', params: { allowedValues: ['todo', 'done'] } }, 'must be one of: "todo", "done"'],
     [{ keyword: 'format', params: { format: 'uuid' } }, 'must be a valid uuid'],
     [{ keyword: 'minProperties', params: { limit: 1 } }, 'must have at least 1 field'],
+    [{ keyword: 'maxItems', params: { limit: 20 } }, 'must have at most 20 items'],
+    [{ keyword: 'minItems', params: { limit: 1 } }, 'must have at least 1 item'],
+    [{ keyword: 'uniqueItems', params: { i: 0, j: 2 } }, 'must not repeat an item (items 2 and 0 are the same)'],
   ])('when Ajv reports %j, says "%s"', (error, message) => {
     // Act / Assert
     expect(describeError(error)).toBe(message);

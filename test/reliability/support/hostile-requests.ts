@@ -1,8 +1,9 @@
 /**
  * Hostile requests derived from generated/openapi.json with fast-check. For each operation the
  * spec's parameters and request-body schema give a valid base request; one or more flaws then make
- * it invalid: wrong types, missing and unknown fields, lengths one past minLength/maxLength,
- * values outside an enum, pattern or format, huge numbers, malformed JSON, a wrong or missing
+ * it invalid: wrong types, missing and unknown fields (nested objects too), lengths one past
+ * minLength/maxLength, arrays one past minItems/maxItems, repeated items where they must be unique,
+ * a bad item, values outside an enum, pattern or format, huge numbers, malformed JSON, a wrong or missing
  * Content-Type, a body over the 64 KiB limit, bytes that are not UTF-8, and SQL and path-injection
  * strings in every string field and path parameter. Noise the API must ignore (unknown query
  * parameters and headers, a body on a GET) rides along; an operation with no input to get wrong
@@ -30,7 +31,8 @@ export interface OperationShape {
   method: string;
   template: string;
   path: Array<{ name: string; schema: SchemaObject }>;
-  query: Array<{ name: string; schema: SchemaObject }>;
+  /** `cursor`: the list's page cursor (named `cursor`, or marked `x-page-cursor: true`), which only the API issues. */
+  query: Array<{ name: string; schema: SchemaObject; cursor: boolean }>;
   headers: Array<{ name: string; schema: SchemaObject }>;
   body: SchemaObject | undefined;
 }
@@ -42,6 +44,7 @@ export function operationShapes(): OperationShape[] {
       name: parameter.name,
       in: parameter.in,
       schema: dereference(document, (parameter.schema ?? {}) as Json) as SchemaObject,
+      cursor: parameter.name === 'cursor' || (parameter as { 'x-page-cursor'?: unknown })['x-page-cursor'] === true,
     }));
     const requestBody = operation.requestBody && dereference(document, operation.requestBody as Json);
     const bodySchema = (requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.[
@@ -54,7 +57,7 @@ export function operationShapes(): OperationShape[] {
       method: method.toUpperCase(),
       template,
       path: of('path'),
-      query: of('query'),
+      query: parameters.filter((p) => p.in === 'query').map(({ name, schema, cursor }) => ({ name, schema, cursor })),
       headers: of('header'),
       body: bodySchema ? (dereference(document, bodySchema) as SchemaObject) : undefined,
     };
@@ -140,6 +143,17 @@ export function validValue(schema: SchemaObject): fc.Arbitrary<unknown> {
   const value = ((): fc.Arbitrary<unknown> => {
     if (schema.enum) return fc.constantFrom(...schema.enum);
     if (schema.type === 'integer') return fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000 });
+    if (schema.type === 'number') {
+      return fc.double({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000, noNaN: true });
+    }
+    if (schema.type === 'boolean') return fc.boolean();
+    if (schema.type === 'array') {
+      const item = validValue(schema.items ?? {});
+      const constraints = { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 5, 5) };
+      return schema.uniqueItems
+        ? fc.uniqueArray(item, { ...constraints, selector: (value) => JSON.stringify(value) })
+        : fc.array(item, constraints);
+    }
     if (schema.type === 'object') {
       const properties = schema.properties ?? {};
       const record = fc.record(
@@ -151,6 +165,13 @@ export function validValue(schema: SchemaObject): fc.Arbitrary<unknown> {
         : record;
     }
     if (schema.format === 'uuid') return fc.uuid();
+    if (schema.format === 'date-time') {
+      return fc
+        .date({ min: new Date('1970-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
+        .map((date) => date.toISOString());
+    }
+    if (schema.format === 'email')
+      return fc.emailAddress().filter((email) => email.length <= (schema.maxLength ?? 254));
     if (schema.format === 'date') {
       return fc
         .date({ min: new Date('1970-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
@@ -176,15 +197,77 @@ export function validValue(schema: SchemaObject): fc.Arbitrary<unknown> {
 /** A value `schema` rejects, with the reason. */
 export function invalidValue(schema: SchemaObject): fc.Arbitrary<{ value: unknown; flaw: string }> {
   const flawed = (flaw: string, arbitrary: fc.Arbitrary<unknown>) => arbitrary.map((value) => ({ value, flaw }));
-  const otherTypes: fc.Arbitrary<unknown>[] = [
-    fc.boolean(),
-    fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
-    fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
-  ];
+  // Values of every JSON type but the schema's own (an array is no wrong type for an array).
+  const otherTypes: fc.Arbitrary<unknown>[] = [];
+  if (schema.type !== 'boolean') otherTypes.push(fc.boolean());
+  if (schema.type !== 'array') otherTypes.push(fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }));
+  if (schema.type !== 'object') {
+    otherTypes.push(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }));
+  }
   if (!schema.nullable) otherTypes.push(fc.constant(null));
-  if (schema.type !== 'integer') otherTypes.push(fc.integer(), hugeNumbers);
+  if (schema.type !== 'integer' && schema.type !== 'number') otherTypes.push(fc.integer(), hugeNumbers);
   if (schema.type !== 'string') otherTypes.push(fc.constantFrom(...injectionStrings));
   const candidates: fc.Arbitrary<{ value: unknown; flaw: string }>[] = [flawed('wrong type', fc.oneof(...otherTypes))];
+  if (schema.type === 'array') {
+    const items = schema.items ?? {};
+    const valid = validValue(items);
+    candidates.push(
+      invalidValue(items).chain(({ value, flaw }) =>
+        fc.array(valid, { maxLength: 2 }).map((others) => ({ value: [...others, value], flaw: `an item: ${flaw}` })),
+      ),
+    );
+    if (schema.maxItems !== undefined) {
+      const over = schema.maxItems + 1;
+      candidates.push(flawed(`maxItems ${schema.maxItems} + 1`, fc.array(valid, { minLength: over, maxLength: over })));
+    }
+    if (schema.minItems) {
+      const under = schema.minItems - 1;
+      candidates.push(
+        flawed(`minItems ${schema.minItems} - 1`, fc.array(valid, { minLength: under, maxLength: under })),
+      );
+    }
+    if (schema.uniqueItems) {
+      candidates.push(
+        flawed(
+          'a repeated item (uniqueItems)',
+          valid.map((item) => [item, structuredClone(item)]),
+        ),
+      );
+    }
+  }
+  if (schema.type === 'object') {
+    const valid = validValue(schema) as fc.Arbitrary<Record<string, unknown>>;
+    for (const name of schema.required ?? []) {
+      candidates.push(
+        flawed(
+          `missing required ${name}`,
+          valid.map(({ [name]: _removed, ...rest }) => rest),
+        ),
+      );
+    }
+    if (schema.additionalProperties === false) {
+      const known = new Set(Object.keys(schema.properties ?? {}));
+      candidates.push(
+        flawed(
+          'an unknown field',
+          fc
+            .tuple(
+              valid,
+              fc.string({ minLength: 1, maxLength: 12 }).filter((name) => !known.has(name)),
+            )
+            .map(([value, name]) => ({ ...value, [name]: 1 })),
+        ),
+      );
+    }
+    for (const [name, property] of Object.entries(schema.properties ?? {})) {
+      candidates.push(
+        fc.tuple(valid, invalidValue(property)).map(([value, flawedProperty]) => ({
+          value: { ...value, [name]: flawedProperty.value },
+          flaw: `${name}: ${flawedProperty.flaw}`,
+        })),
+      );
+    }
+  }
   if (schema.enum) {
     const allowed = new Set(schema.enum);
     candidates.push(
@@ -271,8 +354,18 @@ const invalidUuid: fc.Arbitrary<string> = fc.oneof(
 /** Raw path segments with malformed percent-escapes, sent without encoding. */
 const malformedSegments = ['%', '%zz', '%E0%A4%A', '%C0%AF', '%FF%FE', '%ED%A0%80', '%00', '%0A', '%25%'];
 
-/** A query value `schema` rejects (query values are strings on the wire and get coerced). */
-function invalidQueryValue(name: string, schema: SchemaObject): fc.Arbitrary<{ value: string; flaw: string }> {
+/** A query value the parameter rejects (query values are strings on the wire and get coerced). */
+function invalidQueryValue({
+  name,
+  schema,
+  cursor,
+}: OperationShape['query'][number]): fc.Arbitrary<{ value: string; flaw: string }> {
+  if (schema.type === 'array') {
+    return invalidQueryValue({ name, schema: schema.items ?? {}, cursor: false }).map(({ value, flaw }) => ({
+      value,
+      flaw: `${flaw} (an item)`,
+    }));
+  }
   if (schema.type === 'integer') {
     return fc
       .oneof(
@@ -293,7 +386,7 @@ function invalidQueryValue(name: string, schema: SchemaObject): fc.Arbitrary<{ v
       )
       .map((value) => ({ value, flaw: `${name}: not an integer in range` }));
   }
-  if (schema.pattern) {
+  if (cursor) {
     // A cursor this API did not issue: off-pattern text, too long, or well-formed but forged.
     const forged = (entries: unknown) => Buffer.from(JSON.stringify(entries)).toString('base64url');
     return fc
@@ -314,7 +407,9 @@ function invalidQueryValue(name: string, schema: SchemaObject): fc.Arbitrary<{ v
       )
       .map((value) => ({ value, flaw: `${name}: not a cursor this API issued` }));
   }
+  // On the wire every value is text: a number is no wrong type for a string parameter.
   return invalidValue(schema)
+    .filter((candidate) => !(schema.type === 'string' && candidate.flaw === 'wrong type'))
     .filter((candidate) => typeof candidate.value === 'string' || typeof candidate.value === 'number')
     .map(({ value, flaw }) => ({ value: String(value), flaw: `${name}: ${flaw}` }));
 }
@@ -564,9 +659,10 @@ export function hostileRequests(shape: OperationShape, targets: Targets): fc.Arb
         })),
     );
   }
-  for (const { name, schema } of shape.query) {
+  for (const parameter of shape.query) {
+    const { name } = parameter;
     flaws.push(
-      invalidQueryValue(name, schema).map(({ value, flaw }) => ({
+      invalidQueryValue(parameter).map(({ value, flaw }) => ({
         flaw: `query ${flaw} (${JSON.stringify(value).slice(0, 60)})`,
         apply: (draft) => {
           draft.query[name] = value;
