@@ -213,13 +213,16 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
 
   /** The docs and the spec, with the headers CloudFront's docs policy adds (less HSTS: plain http here). */
   const serveFile = (response: ServerResponse, file: string, contentType: string) => {
+    let body: Buffer;
     try {
-      response.writeHead(200, { 'Content-Type': contentType, ...localDocsSecurityHeaders }).end(readFileSync(file));
+      body = readFileSync(file);
     } catch {
       response
         .writeHead(404, { 'Content-Type': 'text/plain', ...localDocsSecurityHeaders })
         .end(`${path.relative(projectRoot, file)} is missing: run npm run docs`);
+      return;
     }
+    response.writeHead(200, { 'Content-Type': contentType, ...localDocsSecurityHeaders }).end(body);
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
