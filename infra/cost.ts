@@ -1,15 +1,29 @@
 /**
  * `npm run cost [-- key=value ...]`: the monthly cost of the synthesized stack, per profile, from
  * the template's resources (counted by type, sized from their properties) times the us-east-1 list
- * prices below. Idle = what the stack costs with no traffic; per million = what 1 M API requests
- * through CloudFront add. Free tiers are left out. Synthesizes offline, without bundling.
+ * prices below, and the same with the legacy free tier (`freeTier`) applied. Idle = what the stack
+ * costs with no traffic; per million = what 1 M API requests through CloudFront add (list prices).
+ * Synthesizes offline, without bundling.
  */
 import { App } from 'aws-cdk-lib';
 import { TaskboardStack } from './taskboard-stack.ts';
 
-/** us-east-1 on-demand list prices in USD, as known to the author for 2025 (check the AWS pricing pages). */
+/**
+ * When and where the prices were read. Nothing here can reach AWS's price list: the RDS prices were
+ * re-read on 2026-12-04 from third-party pages quoting the us-east-1 list of 2026; the others are
+ * the 2025 list prices the stack was first costed with.
+ */
+export const pricesRead = {
+  rds: 're-read 2026-12-04: db.t4g.micro $0.016/h, db.t4g.small $0.032/h, gp3 $0.115/GB-month (third-party pages quoting the 2026 us-east-1 list)',
+  others:
+    'as known in 2025, not re-read: endpoints, Secrets Manager, KMS, CloudWatch, WAF, API Gateway, CloudFront, Lambda, Logs, X-Ray',
+  freeTier:
+    "as known in 2025, not re-read: the legacy free tier (accounts opened before 2025-07-15, first 12 months; CloudWatch's always)",
+} as const;
+
+/** us-east-1 on-demand list prices in USD (see `pricesRead`; check the AWS pricing pages before relying on them). */
 export const prices = {
-  readAs: 'us-east-1 on-demand list prices as known for 2025; free tiers not applied',
+  readAs: 'us-east-1 on-demand list prices',
   hoursPerMonth: 730,
   /** RDS for PostgreSQL, Single-AZ, per instance-hour; Multi-AZ (one standby) costs twice that. */
   rdsInstanceHour: {
@@ -50,6 +64,21 @@ export const prices = {
   logsIngestionGb: 0.5,
   xrayPerMillionTraces: 5,
   customMetricMonth: 0.3,
+  /** An egress-only internet gateway has no hourly price; IPv6 to a same-region AWS endpoint is not billed as transfer. */
+  egressOnlyGatewayMonth: 0,
+} as const;
+
+/**
+ * The legacy free tier, as far as the idle stack meets it: RDS 750 hours a month of a Single-AZ
+ * micro instance and 20 GB of General Purpose storage (12 months); CloudWatch 10 alarm metrics and
+ * 3 dashboards (always). Secrets Manager (a 30-day trial only), KMS keys, interface endpoints, RDS
+ * Proxy and WAF have none.
+ */
+export const freeTier = {
+  rdsMicroInstanceHours: 750,
+  rdsStorageGb: 20,
+  alarmMetrics: 10,
+  dashboards: 3,
 } as const;
 
 /** What the per-million figure assumes (not measured on AWS; change them with key=value). */
@@ -75,16 +104,21 @@ interface Resource {
 export interface CostLine {
   item: string;
   monthlyUsd: number;
+  /** The same line with the legacy free tier applied (idle lines only). */
+  freeTierUsd?: number;
 }
 
 export interface CostEstimate {
   idle: CostLine[];
   perMillion: CostLine[];
   idleUsd: number;
+  /** Idle with the legacy free tier (`freeTier`). */
+  idleFreeTierUsd: number;
   perMillionUsd: number;
 }
 
-const sum = (lines: CostLine[]) => Math.round(lines.reduce((total, line) => total + line.monthlyUsd, 0) * 100) / 100;
+const sum = (lines: CostLine[], value: (line: CostLine) => number = (line) => line.monthlyUsd) =>
+  Math.round(lines.reduce((total, line) => total + value(line), 0) * 100) / 100;
 
 /** The estimate for one synthesized template. */
 export function estimateCost(
@@ -103,13 +137,17 @@ export function estimateCost(
     if (hourly === undefined) throw new Error(`No price for db.${instanceClass}: add it to infra/cost.ts`);
     const copies = instance.Properties?.MultiAZ === true ? 2 : 1;
     const storage = Number(instance.Properties?.AllocatedStorage ?? 20);
+    // The free tier covers a Single-AZ micro instance only.
+    const free = copies === 1 && instanceClass.endsWith('.micro');
     idle.push({
       item: `RDS db.${instanceClass}${copies === 2 ? ' Multi-AZ' : ''}`,
       monthlyUsd: hourly * copies * hours,
+      freeTierUsd: free ? hourly * Math.max(0, hours - freeTier.rdsMicroInstanceHours) : hourly * copies * hours,
     });
     idle.push({
       item: `RDS gp3 ${storage} GB${copies === 2 ? ' ×2' : ''}`,
       monthlyUsd: storage * copies * prices.rdsGp3GbMonth,
+      freeTierUsd: Math.max(0, storage * copies - (free ? freeTier.rdsStorageGb : 0)) * prices.rdsGp3GbMonth,
     });
   }
   const instanceClass = String(ofType('AWS::RDS::DBInstance')[0]?.Properties?.DBInstanceClass ?? '').replace(
@@ -128,6 +166,9 @@ export function estimateCost(
   idle.push({ item: `Secrets Manager × ${secrets}`, monthlyUsd: secrets * prices.secretMonth });
   const keys = ofType('AWS::KMS::Key').length;
   idle.push({ item: `KMS key × ${keys}`, monthlyUsd: keys * prices.kmsKeyMonth });
+  for (const _gateway of ofType('AWS::EC2::EgressOnlyInternetGateway')) {
+    idle.push({ item: 'Egress-only internet gateway (IPv6)', monthlyUsd: prices.egressOnlyGatewayMonth });
+  }
   const alarmMetrics = ofType('AWS::CloudWatch::Alarm').reduce((total, alarm) => {
     const metrics = alarm.Properties?.Metrics as { MetricStat?: unknown }[] | undefined;
     return total + (metrics ? metrics.filter((metric) => metric.MetricStat).length : 1);
@@ -135,9 +176,14 @@ export function estimateCost(
   idle.push({
     item: `CloudWatch ${ofType('AWS::CloudWatch::Alarm').length} alarms (${alarmMetrics} metrics)`,
     monthlyUsd: alarmMetrics * prices.alarmMetricMonth,
+    freeTierUsd: Math.max(0, alarmMetrics - freeTier.alarmMetrics) * prices.alarmMetricMonth,
   });
   const dashboards = ofType('AWS::CloudWatch::Dashboard').length;
-  idle.push({ item: `CloudWatch dashboard × ${dashboards}`, monthlyUsd: dashboards * prices.dashboardMonth });
+  idle.push({
+    item: `CloudWatch dashboard × ${dashboards}`,
+    monthlyUsd: dashboards * prices.dashboardMonth,
+    freeTierUsd: Math.max(0, dashboards - freeTier.dashboards) * prices.dashboardMonth,
+  });
   const webAcls = ofType('AWS::WAFv2::WebACL');
   if (webAcls.length > 0) {
     const rules = webAcls.reduce((total, acl) => total + ((acl.Properties?.Rules as unknown[]) ?? []).length, 0);
@@ -183,7 +229,13 @@ export function estimateCost(
     monthlyUsd: 5 * prices.customMetricMonth,
   });
 
-  return { idle, perMillion, idleUsd: sum(idle), perMillionUsd: sum(perMillion) };
+  return {
+    idle,
+    perMillion,
+    idleUsd: sum(idle),
+    idleFreeTierUsd: sum(idle, (line) => line.freeTierUsd ?? line.monthlyUsd),
+    perMillionUsd: sum(perMillion),
+  };
 }
 
 /** Synthesizes the stack for `context` (on top of cdk.json's) without bundling and estimates it. */
@@ -216,14 +268,17 @@ async function main(args: string[]): Promise<void> {
     args.filter((arg) => arg.includes('=')).map((arg) => arg.split('=', 2) as [string, string]),
   );
   const chosen = context.profile ? [context.profile] : ['dev', 'prod'];
-  console.log(`Monthly estimate from the synthesized template (${prices.readAs}).`);
+  console.log(`Monthly estimate from the synthesized template (${prices.readAs}). Prices read:`);
+  for (const [what, when] of Object.entries(pricesRead)) console.log(`- ${what}: ${when}`);
   console.log(`Per million assumes: ${JSON.stringify(assumptions)}\n`);
   for (const profile of chosen) {
     const estimate = await estimateProfile({ ...context, profile });
     console.log(`## ${profile}${args.length ? ` (${args.join(' ')})` : ''}\n`);
-    console.log('| Idle, per month | USD |\n| --- | ---: |');
-    for (const line of estimate.idle) console.log(`| ${line.item} | ${usd(line.monthlyUsd)} |`);
-    console.log(`| **Idle total** | **${usd(estimate.idleUsd)}** |\n`);
+    console.log('| Idle, per month | List | Legacy free tier |\n| --- | ---: | ---: |');
+    for (const line of estimate.idle) {
+      console.log(`| ${line.item} | ${usd(line.monthlyUsd)} | ${usd(line.freeTierUsd ?? line.monthlyUsd)} |`);
+    }
+    console.log(`| **Idle total** | **${usd(estimate.idleUsd)}** | **${usd(estimate.idleFreeTierUsd)}** |\n`);
     console.log('| Per million requests | USD |\n| --- | ---: |');
     for (const line of estimate.perMillion) console.log(`| ${line.item} | ${usd(line.monthlyUsd)} |`);
     console.log(`| **Per million total** | **${usd(estimate.perMillionUsd)}** |\n`);

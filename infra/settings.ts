@@ -13,6 +13,13 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Profile = 'dev' | 'prod';
 
 /**
+ * How the functions in the VPC reach Secrets Manager (`secretsAccess`): through an interface endpoint
+ * (`endpoint`: no route out of the VPC at all) or over IPv6 through an egress-only internet gateway
+ * to Secrets Manager's ordinary dual-stack endpoint (`ipv6`: no endpoint to pay for; see infra/README.md).
+ */
+export type SecretsAccess = 'endpoint' | 'ipv6';
+
+/**
  * PostgreSQL's connection capacity per supported instance class. RDS sets `max_connections` to
  * `LEAST({DBInstanceClassMemory/9531392}, 5000)`; DBInstanceClassMemory is the class's memory less
  * what the OS and the RDS processes keep, so the budget uses 75% of the nominal memory
@@ -90,12 +97,23 @@ export interface TaskboardSettings {
   budgetUsd: number;
   /** Availability zones of the Secrets Manager interface endpoint (`secretsManagerEndpointAzs`): 1 or 2. */
   secretsManagerEndpointAzs: number;
+  /** How the functions reach Secrets Manager (`secretsAccess`): `endpoint` or `ipv6`. */
+  secretsAccess: SecretsAccess;
+  /** The CloudWatch dashboard (`dashboard`); the alarms exist either way. */
+  dashboard: boolean;
   /** AWS WAF web ACLs with a rate-based rule on CloudFront and on the regional API (`waf`). */
   waf: boolean;
   /** Requests per 5 minutes per client IP before WAF blocks it (`wafRateLimit`). */
   wafRateLimit: number;
-  /** The API function's reserved concurrency (`apiReservedConcurrency`); derived from `dbInstanceClass`. */
+  /**
+   * The API function's reserved concurrency (`apiReservedConcurrency`); derived from `dbInstanceClass`.
+   * `0` reserves nothing: the connection budget then rests on `max_connections` and the 503s.
+   */
   apiReservedConcurrency: number;
+  /** The API's share of the database's connections: the reserved concurrency, or the class's budget when that is 0. */
+  apiConnectionBudget: number;
+  /** The idempotency-key sweep's reserved concurrency (`sweepReservedConcurrency`): 1, or 0 for none. */
+  sweepReservedConcurrency: number;
   /** Cognito sends email through SES from this verified address (`sesFromEmail`), else Cognito's capped sender. */
   ses: { fromEmail: string; region: string; configurationSet: string | undefined } | undefined;
   /** A custom domain for CloudFront (`domainName`), its ACM certificate and Route 53 alias. */
@@ -118,6 +136,8 @@ type ProfileDefaults = Pick<
   | 'dbInstanceClass'
   | 'logRetention'
   | 'secretsManagerEndpointAzs'
+  | 'secretsAccess'
+  | 'dashboard'
   | 'waf'
 >;
 
@@ -132,6 +152,9 @@ export const profiles: Record<Profile, ProfileDefaults> = {
     dbInstanceClass: 't4g.micro',
     logRetention: RetentionDays.ONE_WEEK,
     secretsManagerEndpointAzs: 1,
+    // No interface endpoint ($7.30 a month) and no dashboard ($3): idle under the $20 budget (infra/README.md, "Cost").
+    secretsAccess: 'ipv6',
+    dashboard: false,
     waf: false,
   },
   /** A standby, a proxy, a firewall, deletion protection and a final snapshot. */
@@ -143,6 +166,8 @@ export const profiles: Record<Profile, ProfileDefaults> = {
     dbInstanceClass: 't4g.small',
     logRetention: RetentionDays.THREE_MONTHS,
     secretsManagerEndpointAzs: 2,
+    secretsAccess: 'endpoint',
+    dashboard: true,
     waf: true,
   },
 };
@@ -152,6 +177,8 @@ export const defaultSettings: Omit<TaskboardSettings, 'migrationRunId'> = {
   profile: 'dev',
   ...profiles.dev,
   apiReservedConcurrency: connectionBudget(profiles.dev.dbInstanceClass) ?? 1,
+  apiConnectionBudget: connectionBudget(profiles.dev.dbInstanceClass) ?? 1,
+  sweepReservedConcurrency: 1,
   budgetUsd: 20,
   wafRateLimit: 2000,
   ses: undefined,
@@ -260,6 +287,12 @@ function profile(context: Context): Profile {
   return raw;
 }
 
+function secretsAccess(context: Context, fallback: SecretsAccess): SecretsAccess {
+  const raw = context('secretsAccess') ?? fallback;
+  if (raw !== 'endpoint' && raw !== 'ipv6') throw new SettingsError('secretsAccess', 'must be endpoint or ipv6');
+  return raw;
+}
+
 function ses(context: Context): TaskboardSettings['ses'] {
   const fromEmail = text(context, 'sesFromEmail', /^[^@\s]+@[^@\s]+$/);
   if (!fromEmail) return undefined;
@@ -305,12 +338,28 @@ export function readSettings(node: Node): TaskboardSettings {
   const callbackUrls = urls(context, 'callbackUrls', defaultSettings.callbackUrls);
   const throttlingRateLimit = integer(context, 'throttlingRateLimit', defaultSettings.throttlingRateLimit, 1, 10_000);
   const throttlingBurstLimit = integer(context, 'throttlingBurstLimit', defaultSettings.throttlingBurstLimit, 0, 5000);
+  const apiReservedConcurrency = integer(context, 'apiReservedConcurrency', budget ?? 1, 0, 10_000);
+  if (apiReservedConcurrency === 0 && budget === undefined) {
+    throw new SettingsError(
+      'apiReservedConcurrency',
+      `0 (not reserved) needs a dbInstanceClass listed in infra/settings.ts's instanceClasses, for the connection alarms`,
+    );
+  }
+  const useRdsProxy = flag(context, 'useRdsProxy', base.useRdsProxy);
+  // RDS Proxy reads its secret from inside the VPC over IPv4: it needs the interface endpoint.
+  const access = secretsAccess(context, useRdsProxy ? 'endpoint' : base.secretsAccess);
+  if (useRdsProxy && access === 'ipv6') {
+    throw new SettingsError(
+      'secretsAccess',
+      'must be endpoint with useRdsProxy=true (the proxy reads its secret over IPv4)',
+    );
+  }
   return {
     profile: chosen,
     stageName: text(context, 'stageName', /^[A-Za-z0-9_]{1,64}$/) ?? defaultSettings.stageName,
     deletionProtection: flag(context, 'deletionProtection', base.deletionProtection),
     removalPolicy: removalPolicy(context, base.removalPolicy),
-    useRdsProxy: flag(context, 'useRdsProxy', base.useRdsProxy),
+    useRdsProxy,
     multiAz: flag(context, 'multiAz', base.multiAz),
     dbInstanceClass,
     callbackUrls,
@@ -332,9 +381,19 @@ export function readSettings(node: Node): TaskboardSettings {
     migrationRunId: text(context, 'migrationRunId', /^[\w.:-]{1,64}$/) ?? new Date().toISOString(),
     budgetUsd: integer(context, 'budgetUsd', defaultSettings.budgetUsd, 1, 1_000_000),
     secretsManagerEndpointAzs: integer(context, 'secretsManagerEndpointAzs', base.secretsManagerEndpointAzs, 1, 2),
+    secretsAccess: access,
+    dashboard: flag(context, 'dashboard', base.dashboard),
     waf: flag(context, 'waf', base.waf),
     wafRateLimit: integer(context, 'wafRateLimit', defaultSettings.wafRateLimit, 10, 2_000_000_000),
-    apiReservedConcurrency: integer(context, 'apiReservedConcurrency', budget ?? 1, 1, 10_000),
+    apiReservedConcurrency,
+    apiConnectionBudget: apiReservedConcurrency || (budget ?? 1),
+    sweepReservedConcurrency: integer(
+      context,
+      'sweepReservedConcurrency',
+      defaultSettings.sweepReservedConcurrency,
+      0,
+      1,
+    ),
     ses: ses(context),
     customDomain: customDomain(context),
   };

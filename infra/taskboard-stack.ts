@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AspectPriority, Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { appPath, appScope } from '../client/app-config.ts';
 import {
@@ -14,7 +14,7 @@ import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
 import { Database } from './constructs/database.ts';
 import { DocsSite } from './constructs/docs-site.ts';
-import { Edge } from './constructs/edge.ts';
+import { Edge, originVerifyHeader } from './constructs/edge.ts';
 import { IdempotencySweep } from './constructs/idempotency-sweep.ts';
 import { Migrations } from './constructs/migrations.ts';
 import { Network } from './constructs/network.ts';
@@ -23,6 +23,9 @@ import { ProviderLogGroups } from './constructs/provider-log-groups.ts';
 import { SecurityHeaders } from './constructs/security-headers.ts';
 import { WebApp } from './constructs/web-app.ts';
 import { connectionHeadroom, instanceClasses, readSettings, type TaskboardSettings } from './settings.ts';
+
+/** The tag every resource carries with the stack's name; the budget counts only the costs it allocates. */
+export const costAllocationTag = 'taskboard:stack';
 
 /** Where the web app's build (`npm run web:build`) is. */
 const defaultAppDir = path.join(projectRoot, 'web', 'dist');
@@ -67,9 +70,15 @@ export class TaskboardStack extends Stack {
     this.settings = settings;
     const logRetention = settings.logRetention;
 
-    // Private network: isolated subnets, Secrets Manager endpoint (one AZ in dev, two in prod).
+    // Costs are allocated by this tag, which the budget filters on (activate it once: infra/README.md).
+    // CDK would tag these, but CloudFormation's schemas (as cfn-lint reads them) take no Tags on them.
+    const untaggedTypes = ['AWS::CloudWatch::Dashboard', 'AWS::RDS::DBProxyTargetGroup'];
+    Tags.of(this).add(costAllocationTag, this.stackName, { excludeResourceTypes: untaggedTypes });
+
+    // Private network: isolated subnets; Secrets Manager over IPv6 (dev) or through an endpoint (prod).
     this.network = new Network(this, 'Network', {
       logRetention,
+      secretsAccess: settings.secretsAccess,
       secretsManagerEndpointAzs: settings.secretsManagerEndpointAzs,
     });
     const capacity = instanceClasses[settings.dbInstanceClass];
@@ -85,7 +94,7 @@ export class TaskboardStack extends Stack {
       logRetention,
       // The API's share of max_connections through the proxy: everything but the headroom.
       proxyMaxConnectionsPercent: capacity
-        ? Math.floor((100 * settings.apiReservedConcurrency) / capacity.maxConnections)
+        ? Math.floor((100 * settings.apiConnectionBudget) / capacity.maxConnections)
         : 100 - Object.values(connectionHeadroom).reduce((sum, value) => sum + value, 0),
     });
 
@@ -126,6 +135,7 @@ export class TaskboardStack extends Stack {
       network: this.network,
       database: this.database,
       logRetention,
+      reservedConcurrency: settings.sweepReservedConcurrency,
     });
     this.migrations.runBefore(
       this.api.function.node.defaultChild as Construct,
@@ -142,7 +152,10 @@ export class TaskboardStack extends Stack {
       customDomain: settings.customDomain,
       wafRateLimit: settings.waf ? settings.wafRateLimit : undefined,
     });
-    this.api.acceptOnlyFrom(this.edge.originVerifySecret);
+    this.api.acceptOnlyFrom(this.edge.originVerifySecret, {
+      header: originVerifyHeader,
+      value: this.edge.originVerifyValue,
+    });
 
     // Security headers for the pages the distribution serves from the bucket: the app may call the
     // API (its own origin) and Cognito (discovery and keys on cognito-idp, tokens on the hosted UI).
@@ -202,13 +215,16 @@ export class TaskboardStack extends Stack {
       alarmEmail: settings.alarmEmail,
       apiFunction: this.api.function,
       apiReservedConcurrency: settings.apiReservedConcurrency,
+      apiConnectionBudget: settings.apiConnectionBudget,
       rotationFunctionNames: this.database.rotationFunctionNames,
       databaseMemoryGiB: capacity?.memoryGiB ?? 1,
-      databaseMaxConnections: capacity?.maxConnections ?? settings.apiReservedConcurrency,
+      databaseMaxConnections: capacity?.maxConnections ?? settings.apiConnectionBudget,
       databaseBurstable: settings.dbInstanceClass.startsWith('t'),
       distribution: this.edge.distribution,
       inUsEast1: this.edge.inUsEast1,
       budgetUsd: settings.budgetUsd,
+      costAllocationTag: { key: costAllocationTag, value: this.stackName },
+      dashboard: settings.dashboard,
       removalPolicy: settings.removalPolicy,
     });
 

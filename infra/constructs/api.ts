@@ -26,9 +26,12 @@ export interface ApiProps {
   throttlingBurstLimit: number;
   logLevel: LogLevel;
   logRetention: logs.RetentionDays;
-  /** The API function's reserved concurrency: the database connection budget (infra/README.md). */
+  /** The API function's reserved concurrency: the database connection budget (infra/README.md); 0 = not reserved. */
   reservedConcurrency: number;
-  /** A regional WAF web ACL with this rate-based rule (requests per 5 minutes per IP) on the stage. */
+  /**
+   * A regional WAF web ACL on the stage with this rate-based rule (requests per 5 minutes per IP) for
+   * requests that do not come through CloudFront; created by {@link Api.acceptOnlyFrom}.
+   */
   wafRateLimit: number | undefined;
 }
 
@@ -48,13 +51,15 @@ export class Api extends Construct {
   readonly accessLogs: logs.LogGroup;
   /** `API-Gateway-Execution-Logs_<api id>/<stage>`, which API Gateway would otherwise create without retention. */
   readonly executionLogs: logs.LogGroup;
-  /** The regional web ACL on the stage, when WAF is on. */
-  readonly webAcl: wafv2.CfnWebACL | undefined;
+  /** The regional web ACL on the stage, when WAF is on (created by {@link Api.acceptOnlyFrom}). */
+  webAcl: wafv2.CfnWebACL | undefined;
+  private readonly wafRateLimit: number | undefined;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const { network, database } = props;
     const stack = Stack.of(this);
+    this.wafRateLimit = props.wafRateLimit;
 
     this.function = new HouseFunction(this, 'Function', {
       entry: 'handlers/api.ts',
@@ -62,9 +67,11 @@ export class Api extends Construct {
       logRetention: props.logRetention,
       vpc: network.vpc,
       vpcSubnets: network.isolatedSubnets,
+      preferIpv6: network.ipv6Egress,
       timeout: Duration.seconds(15),
       memorySize: 1024,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+      // Lambda refuses a reservation of 0 (it would stop the function): 0 means "not reserved" here.
+      ...(props.reservedConcurrency > 0 ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       environment: {
         DB_SECRET_ARN: database.appSecret.secretArn,
         DB_SSL: 'on',
@@ -125,15 +132,6 @@ export class Api extends Construct {
     });
     this.stage.node.addDependency(this.executionLogs);
 
-    this.webAcl =
-      props.wafRateLimit === undefined ? undefined : rateLimitedWebAcl(this, 'WebAcl', 'REGIONAL', props.wafRateLimit);
-    if (this.webAcl) {
-      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-        resourceArn: this.stage.stageArn,
-        webAclArn: this.webAcl.attrArn,
-      });
-    }
-
     // One permission per imported method, never one for the whole API.
     for (const operation of lambdaOperations(props.definition)) {
       this.function.addPermission(`Invoke-${operation.operationId}`, {
@@ -148,7 +146,7 @@ export class Api extends Construct {
         id: 'AwsSolutions-APIG2',
         reason: 'Requests are validated by the API function against the spec (generated validators, problem+json).',
       },
-      ...(this.webAcl
+      ...(props.wafRateLimit !== undefined
         ? []
         : [
             {
@@ -166,23 +164,46 @@ export class Api extends Construct {
 
   /**
    * Makes the function reject requests that lack CloudFront's origin-verify header: it reads the
-   * secret's current (and, during a rotation, previous) value.
+   * secret's current (and, during a rotation, previous) value. With WAF on, the stage's web ACL
+   * rate-limits per IP only the requests that do not carry `originVerifyValue` — the value CloudFront
+   * sends — because everything CloudFront forwards comes from a few edge servers' addresses, which
+   * every user behind one edge location shares (CloudFront's own web ACL limits those users by their IP).
    */
-  acceptOnlyFrom(originVerifySecret: secretsmanager.ISecret): void {
+  acceptOnlyFrom(originVerifySecret: secretsmanager.ISecret, origin: { header: string; value: string }): void {
     this.function.addEnvironment('ORIGIN_VERIFY_SECRET_ARN', originVerifySecret.secretArn);
     originVerifySecret.grantRead(this.function);
+    if (this.wafRateLimit === undefined) return;
+    this.webAcl = rateLimitedWebAcl(this, 'WebAcl', 'REGIONAL', this.wafRateLimit, {
+      notStatement: {
+        statement: {
+          byteMatchStatement: {
+            // WAF wants header names in lower case; the value is a dynamic reference, resolved at deploy.
+            fieldToMatch: { singleHeader: { Name: origin.header.toLowerCase() } },
+            positionalConstraint: 'EXACTLY',
+            searchString: origin.value,
+            textTransformations: [{ priority: 0, type: 'NONE' }],
+          },
+        },
+      },
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.stage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
   }
 }
 
 /**
  * A web ACL that allows everything except clients over `limit` requests in 5 minutes per IP, which
- * it blocks until they slow down; CloudWatch metrics on, sampled requests on.
+ * it blocks until they slow down; CloudWatch metrics on, sampled requests on. With `scopeDown`, only
+ * the requests it matches are counted and blocked.
  */
 export function rateLimitedWebAcl(
   scope: Construct,
   id: string,
   webAclScope: 'REGIONAL' | 'CLOUDFRONT',
   limit: number,
+  scopeDown?: wafv2.CfnWebACL.StatementProperty,
 ): wafv2.CfnWebACL {
   const metricName = `${Stack.of(scope).stackName}-${id}-${webAclScope}`.replace(/[^A-Za-z0-9-]/g, '-');
   return new wafv2.CfnWebACL(scope, id, {
@@ -194,7 +215,14 @@ export function rateLimitedWebAcl(
         name: 'RateLimitPerIp',
         priority: 0,
         action: { block: {} },
-        statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+        statement: {
+          rateBasedStatement: {
+            limit,
+            aggregateKeyType: 'IP',
+            evaluationWindowSec: 300,
+            ...(scopeDown ? { scopeDownStatement: scopeDown } : {}),
+          },
+        },
         visibilityConfig: {
           cloudWatchMetricsEnabled: true,
           metricName: `${metricName}-rate`,

@@ -1,4 +1,4 @@
-import { Aws, CfnCondition, Duration, Fn, SecretValue, Validations } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnRule, Duration, Fn, SecretValue, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -43,6 +43,8 @@ export class Edge extends Construct {
   readonly webAcl: wafv2.CfnWebACL | undefined;
   /** True when the stack is deployed in us-east-1, where CloudFront's web ACLs and metrics live. */
   readonly inUsEast1: CfnCondition;
+  /** The origin-verify header value CloudFront sends: a dynamic reference CloudFormation resolves at deploy. */
+  readonly originVerifyValue: string;
 
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id);
@@ -63,6 +65,8 @@ export class Edge extends Construct {
       ? SecretValue.secretsManager(this.originVerifySecret.secretArn, { versionId: props.originVerifySecretVersionId })
       : this.originVerifySecret.secretValue;
 
+    this.originVerifyValue = headerValue.unsafeUnwrap();
+
     this.inUsEast1 = new CfnCondition(this, 'InUsEast1', { expression: Fn.conditionEquals(Aws.REGION, 'us-east-1') });
     this.webAcl =
       props.wafRateLimit === undefined
@@ -78,6 +82,20 @@ export class Edge extends Construct {
             zoneName: domain.hostedZoneName,
           })
         : undefined;
+    if (domain && !domain.certificateArn) {
+      // The certificate is issued in the stack's region, and CloudFront takes only us-east-1's: a
+      // template rule refuses the deploy up front, before the database or anything else is created.
+      new CfnRule(this, 'CertificateInUsEast1', {
+        assertions: [
+          {
+            assert: Fn.conditionEquals(Aws.REGION, 'us-east-1'),
+            assertDescription:
+              'hostedZoneId issues the CloudFront certificate in the stack region, which must then be us-east-1; ' +
+              'elsewhere pass certificateArn (a certificate in us-east-1) instead.',
+          },
+        ],
+      });
+    }
     const certificate = domain
       ? domain.certificateArn
         ? acm.Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn)
@@ -107,7 +125,7 @@ export class Edge extends Construct {
           protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
           originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
           readTimeout: Duration.seconds(30),
-          customHeaders: { [originVerifyHeader]: headerValue.unsafeUnwrap() },
+          customHeaders: { [originVerifyHeader]: this.originVerifyValue },
         }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,

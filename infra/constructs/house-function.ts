@@ -9,6 +9,13 @@ import type { Construct } from 'constructs';
 import { projectRoot } from '../api-definition.ts';
 import { lambdaBundling } from '../bundling.ts';
 
+/**
+ * Makes `dns.lookup` (what `https` and so the AWS SDK use) return IPv6 addresses first. Secrets
+ * Manager's regional name has both; with no IPv4 route out, IPv6 is the one that connects. The SDK's
+ * `useDualstackEndpoint` would instead pick a `.api.aws` name that does not resolve for Secrets Manager.
+ */
+export const preferIpv6NodeOption = '--dns-result-order=ipv6first';
+
 export interface HouseFunctionProps {
   /** Entry module, relative to the repository root (e.g. `handlers/api.ts`). */
   entry: string;
@@ -19,6 +26,11 @@ export interface HouseFunctionProps {
   /** When set, the function runs in these subnets with its own security group that allows no traffic until granted. */
   vpc?: ec2.IVpc;
   vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The subnets are dual-stack and Secrets Manager is reached over IPv6: allow the function IPv6
+   * and make Node.js try IPv6 addresses first (the SDK's own dual-stack setting is not used).
+   */
+  preferIpv6?: boolean;
   environment?: Record<string, string>;
   timeout?: Duration;
   memorySize?: number;
@@ -84,10 +96,16 @@ export class HouseFunction extends nodejs.NodejsFunction {
       projectRoot,
       depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
       ...(props.vpc
-        ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, allowAllOutbound: false, allowAllIpv6Outbound: false }
+        ? {
+            vpc: props.vpc,
+            vpcSubnets: props.vpcSubnets,
+            allowAllOutbound: false,
+            allowAllIpv6Outbound: false,
+            ...(props.preferIpv6 ? { ipv6AllowedForDualStack: true } : {}),
+          }
         : {}),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: props.preferIpv6 ? `--enable-source-maps ${preferIpv6NodeOption}` : '--enable-source-maps',
         ...props.environment,
       },
       bundling: {

@@ -12,6 +12,8 @@ export interface IdempotencySweepProps {
   network: Network;
   database: Database;
   logRetention: logs.RetentionDays;
+  /** 1: one sweep at a time, one of the database's connections (see connectionHeadroom); 0: not reserved. */
+  reservedConcurrency: number;
 }
 
 /**
@@ -33,10 +35,11 @@ export class IdempotencySweep extends Construct {
       logRetention: props.logRetention,
       vpc: network.vpc,
       vpcSubnets: network.isolatedSubnets,
+      preferIpv6: network.ipv6Egress,
       timeout: Duration.minutes(2),
       memorySize: 256,
-      // One sweep at a time: it takes one of the database's connections (see connectionHeadroom).
-      reservedConcurrentExecutions: 1,
+      // Reserved (1): one sweep at a time. Lambda refuses to reserve 0, so "off" leaves the setting out.
+      ...(props.reservedConcurrency > 0 ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       environment: {
         DB_SECRET_ARN: database.appSecret.secretArn,
         DB_HOST: database.instance.dbInstanceEndpointAddress,

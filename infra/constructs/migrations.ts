@@ -61,6 +61,7 @@ export class Migrations extends Construct {
       logRetention: props.logRetention,
       vpc: network.vpc,
       vpcSubnets: network.isolatedSubnets,
+      preferIpv6: network.ipv6Egress,
       timeout: Duration.minutes(5),
       environment: {
         MASTER_SECRET_ARN: database.masterSecret.secretArn,
@@ -73,6 +74,8 @@ export class Migrations extends Construct {
         DB_SSL: 'on',
         NODE_EXTRA_CA_CERTS: lambdaCaBundle,
         MIGRATIONS_HASH: this.migrationsHash,
+        // Behind RDS Proxy the server must not end idle sessions: they are the proxy's pooled connections.
+        DB_RECLAIM_IDLE_SESSIONS: database.proxy ? 'off' : 'on',
       },
       afterBundling: (inputDir, outputDir) => [
         // The repository's migrations next to the bundle, where the function looks unless MIGRATIONS_DIR is set.
@@ -93,14 +96,13 @@ export class Migrations extends Construct {
       invocationType: triggers.InvocationType.REQUEST_RESPONSE,
       timeout: Duration.minutes(6),
       executeOnHandlerChange: true,
-      // The instance, the Secrets Manager endpoint, the ingress rules that admit the function and the
+      // The instance, the way to Secrets Manager (endpoint or IPv6 routes), the ingress rules that admit the function and the
       // function's own egress rules; nothing broader, because the API function and the rotations in
       // turn wait for the migrations (runBefore).
       executeAfter: [
         database.instance.node.defaultChild as Construct,
         database.securityGroup,
-        network.secretsManagerEndpoint,
-        network.secretsManagerEndpointSecurityGroup,
+        ...network.secretsManagerPath,
         ...this.function.connections.securityGroups,
       ],
     });

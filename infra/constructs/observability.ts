@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Annotations, type CfnCondition, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
@@ -23,6 +24,12 @@ export interface ObservabilityProps {
   /** The API function, whose concurrency alarms near its reserved concurrency and whose EMF metrics are charted. */
   apiFunction: lambda.IFunction;
   apiReservedConcurrency: number;
+  /** The API's share of the database's connections (= the reserved concurrency unless that is 0). */
+  apiConnectionBudget: number;
+  /** The tag whose costs the budget counts (a cost allocation tag the stack applies to every resource). */
+  costAllocationTag: { key: string; value: string };
+  /** Whether to create the dashboard ($3 a month); the alarms exist either way. */
+  dashboard: boolean;
   /** The rotation functions' names (Serverless Application Repository functions), by a name for alarms. */
   rotationFunctionNames: Record<string, string>;
   /** The instance class's memory, for the FreeableMemory alarm, and whether it earns CPU credits. */
@@ -84,7 +91,8 @@ export class Observability extends Construct {
   /** Encrypts the topic; CloudWatch may use it to publish. */
   readonly alarmTopicKey: kms.Key;
   readonly alarms: cloudwatch.Alarm[] = [];
-  readonly dashboard: cloudwatch.Dashboard;
+  /** The dashboard, when asked for (`dashboard`; prod). */
+  readonly dashboard: cloudwatch.Dashboard | undefined;
   readonly budget: budgets.CfnBudget;
   /** CloudFront's 5xx alarm, created in us-east-1 only (so not on the dashboard's alarm widget). */
   readonly cloudFront5xxAlarm: cloudwatch.Alarm;
@@ -117,6 +125,21 @@ export class Observability extends Construct {
           'subscribes to. Deploy with -c alarmEmail=you@example.com.',
       );
     }
+    // The topic policy replaces SNS's default one, so every publisher is named here: CloudWatch for
+    // this account's alarms, and Budgets.
+    const stack = Stack.of(this);
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        },
+      }),
+    );
     this.alarmTopic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'BudgetsPublish',
@@ -126,7 +149,7 @@ export class Observability extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
-    this.budget = this.monthlyBudget(props.budgetUsd, props.alarmEmail);
+    this.budget = this.monthlyBudget(props.budgetUsd, props.alarmEmail, props.costAllocationTag);
 
     const api = props.stage;
     const requests = api.metricCount({ period: fiveMinutes, statistic: 'Sum' });
@@ -215,12 +238,15 @@ export class Observability extends Construct {
     const concurrency = props.apiFunction.metric('ConcurrentExecutions', { period: fiveMinutes, statistic: 'Maximum' });
     const concurrencyThreshold = Math.max(
       1,
-      Math.floor((props.apiReservedConcurrency * thresholds.concurrencyPercent) / 100),
+      Math.floor((props.apiConnectionBudget * thresholds.concurrencyPercent) / 100),
     );
     this.alarm('ApiFunctionConcurrency', concurrency, {
       threshold: concurrencyThreshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      description: `API function: ${concurrencyThreshold} concurrent executions, ${thresholds.concurrencyPercent}% of its reserved ${props.apiReservedConcurrency} (the connection budget).`,
+      description:
+        props.apiReservedConcurrency > 0
+          ? `API function: ${concurrencyThreshold} concurrent executions, ${thresholds.concurrencyPercent}% of its reserved ${props.apiReservedConcurrency} (the connection budget).`
+          : `API function (not reserved): ${concurrencyThreshold} concurrent executions, ${thresholds.concurrencyPercent}% of the ${props.apiConnectionBudget} connections it may hold; beyond that PostgreSQL refuses connections and the API answers 503.`,
     });
     const freeableMemory = database.metricFreeableMemory({ period: fiveMinutes, statistic: 'Minimum' });
     const memoryThreshold = Math.round(
@@ -245,10 +271,25 @@ export class Observability extends Construct {
       });
       databaseWidgets.push(new cloudwatch.GraphWidget({ title: 'Database CPU credits', left: [credits], width: 8 }));
     }
-    const cloudFront5xx = props.distribution.metric5xxErrorRate({ period: fiveMinutes, statistic: 'Average' });
+    // CloudFront publishes in us-east-1 only, with the dimension Region=Global, which the L2's metric()
+    // leaves out (aws-cdk#19245): without it the alarm and the widget would read a metric with no data.
+    const cloudFront5xxProps: cloudwatch.MetricProps = {
+      namespace: 'AWS/CloudFront',
+      metricName: '5xxErrorRate',
+      dimensionsMap: { DistributionId: props.distribution.distributionId, Region: 'Global' },
+      period: fiveMinutes,
+      statistic: 'Average',
+    };
+    // The dashboard may be in any region: its widget reads the metric from us-east-1.
+    const cloudFront5xx = new cloudwatch.Metric({
+      ...cloudFront5xxProps,
+      region: 'us-east-1',
+      label: 'CloudFront 5xx (%)',
+    });
     // Not in this.alarms: the dashboard's alarm widget would name an alarm that outside us-east-1 does not exist.
     this.cloudFront5xxAlarm = new cloudwatch.Alarm(this, 'CloudFront5xxRate', {
-      metric: cloudFront5xx,
+      // Created in us-east-1 only (the condition below), where the metric is local.
+      metric: new cloudwatch.Metric(cloudFront5xxProps),
       threshold: thresholds.cloudFront5xxPercent,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -269,8 +310,13 @@ export class Observability extends Construct {
         label,
       });
 
+    if (!props.dashboard) {
+      this.dashboard = undefined;
+      return;
+    }
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: Stack.of(this).stackName,
+      // Dashboards are global to the account: the region keeps a second copy of the stack from colliding.
+      dashboardName: `${stack.stackName}-${stack.region}`,
       defaultInterval: Duration.hours(6),
       widgets: [
         [
@@ -326,8 +372,17 @@ export class Observability extends Construct {
     });
   }
 
-  /** A monthly cost budget with alerts on actual and forecast spend, to the alarm topic and `email`. */
-  private monthlyBudget(limitUsd: number, email: string | undefined): budgets.CfnBudget {
+  /**
+   * A monthly cost budget of the costs the stack's tag allocates, with alerts on actual and forecast
+   * spend, to the alarm topic and `email`. Budget names are unique in the account and a change of
+   * subscribers replaces the budget: the name carries the region and a hash of the notifications, so
+   * the replacement (and a copy of the stack in another region) gets a name of its own.
+   */
+  private monthlyBudget(
+    limitUsd: number,
+    email: string | undefined,
+    tag: { key: string; value: string },
+  ): budgets.CfnBudget {
     const subscribers: budgets.CfnBudget.SubscriberProperty[] = [
       { subscriptionType: 'SNS', address: this.alarmTopic.topicArn },
       ...(email ? [{ subscriptionType: 'EMAIL', address: email }] : []),
@@ -336,17 +391,25 @@ export class Observability extends Construct {
       notification: { notificationType, comparisonOperator: 'GREATER_THAN', threshold, thresholdType: 'PERCENTAGE' },
       subscribers,
     });
+    const notifications = [
+      ...thresholds.budgetActualPercents.map((percent) => notification('ACTUAL', percent)),
+      notification('FORECASTED', 100),
+    ];
+    const notificationsHash = createHash('sha256')
+      .update(JSON.stringify([thresholds.budgetActualPercents, email ?? '']))
+      .digest('hex')
+      .slice(0, 8);
+    const stack = Stack.of(this);
     return new budgets.CfnBudget(this, 'MonthlyBudget', {
       budget: {
-        budgetName: `${Stack.of(this).stackName}-monthly`,
+        budgetName: `${stack.stackName}-${stack.region}-monthly-${notificationsHash}`,
         budgetType: 'COST',
         timeUnit: 'MONTHLY',
         budgetLimit: { amount: limitUsd, unit: 'USD' },
+        // Only this stack's costs: user-defined tags appear in billing once activated (infra/README.md).
+        costFilters: { TagKeyValue: [`user:${tag.key}$${tag.value}`] },
       },
-      notificationsWithSubscribers: [
-        ...thresholds.budgetActualPercents.map((percent) => notification('ACTUAL', percent)),
-        notification('FORECASTED', 100),
-      ],
+      notificationsWithSubscribers: notifications,
     });
   }
 

@@ -28,6 +28,8 @@ export interface MigrationEnvironment {
   migrationsDirectory: string;
   /** Hash of the migration files the deployment carries, reported back to the trigger. */
   migrationsHash: string | undefined;
+  /** Let the server end idle sessions (`idle_session_timeout`); off behind RDS Proxy, whose pooled connections they are. */
+  reclaimIdleSessions: boolean;
 }
 
 /** Thrown for a missing or malformed variable or secret; names it. */
@@ -61,6 +63,10 @@ export function readMigrationEnvironment(
   }
   const ssl = env.DB_SSL ?? 'on';
   if (ssl !== 'on' && ssl !== 'off') throw new MigrationConfigError('DB_SSL', 'must be on or off');
+  const reclaim = env.DB_RECLAIM_IDLE_SESSIONS ?? 'on';
+  if (reclaim !== 'on' && reclaim !== 'off') {
+    throw new MigrationConfigError('DB_RECLAIM_IDLE_SESSIONS', 'must be on or off');
+  }
   return {
     masterSecretArn: required('MASTER_SECRET_ARN'),
     appSecretArn: required('APP_SECRET_ARN'),
@@ -72,6 +78,7 @@ export function readMigrationEnvironment(
     ssl: ssl === 'on',
     migrationsDirectory: env.MIGRATIONS_DIR || migrationsDirectory,
     migrationsHash: env.MIGRATIONS_HASH || undefined,
+    reclaimIdleSessions: reclaim === 'on',
   };
 }
 
@@ -119,6 +126,11 @@ export interface BootstrapPlan {
   schema: string;
   /** The application secret: its user is the application role, or the rotation's alternate user. */
   login: DatabaseSecret;
+  /**
+   * Set `idle_session_timeout` (direct connections), or reset it (behind RDS Proxy: PostgreSQL would
+   * otherwise close the proxy's idle pooled connections every minute; the proxy reclaims idle clients).
+   */
+  reclaimIdleSessions: boolean;
 }
 
 const id = (name: string) => pg.escapeIdentifier(name);
@@ -189,8 +201,15 @@ export function bootstrapStatements(plan: BootstrapPlan, state: BootstrapState):
     description: `default search path in ${plan.database} is ${schema}`,
     sql: `ALTER DATABASE ${id(plan.database)} SET search_path = ${id(schema)}`,
   });
-  for (const sql of serverSettingStatements(plan.database, { reclaimIdleSessions: true })) {
+  for (const sql of serverSettingStatements(plan.database, { reclaimIdleSessions: plan.reclaimIdleSessions })) {
     statements.push({ description: sql.replace(/^ALTER DATABASE \S+ SET /, `${plan.database}: `), sql });
+  }
+  if (!plan.reclaimIdleSessions) {
+    // A stack that ran without the proxy before has the setting; behind the proxy it must go.
+    statements.push({
+      description: `${plan.database}: no idle_session_timeout (RDS Proxy owns the connections)`,
+      sql: `ALTER DATABASE ${id(plan.database)} RESET idle_session_timeout`,
+    });
   }
   statements.push({
     description: 'PUBLIC may not create objects in schema public',

@@ -119,7 +119,13 @@ export async function migrateDatabase(
   let app: pg.Client;
   try {
     const state = await readBootstrapState(master, environment, login);
-    const plan = { database: environment.database, appRole: environment.appRole, schema: environment.schema, login };
+    const plan = {
+      database: environment.database,
+      appRole: environment.appRole,
+      schema: environment.schema,
+      login,
+      reclaimIdleSessions: environment.reclaimIdleSessions,
+    };
     for (const statement of bootstrapStatements(plan, state)) bootstrap.push(await run(master, statement));
     try {
       app = await connect(environment, login, { searchPath: environment.schema });

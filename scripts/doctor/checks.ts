@@ -209,7 +209,7 @@ async function concurrencyCheck(clients: AwsClients, stack: StackFacts): Promise
           name: 'Lambda concurrency',
           outcome: 'fail',
           detail: `account limit ${limit}, ${unreserved} unreserved: reserving ${stack.reservedConcurrency} would leave ${left}, Lambda requires ${minimumUnreserved}`,
-          fix: 'aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 (or deploy with -c apiReservedConcurrency=0: not reserved)',
+          fix: 'aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 (or deploy with -c apiReservedConcurrency=0 -c sweepReservedConcurrency=0: nothing reserved)',
         };
   } catch (error) {
     return {

@@ -199,7 +199,8 @@ describe('Api', () => {
             DB_SECRET_ARN: { Ref: synthesized.logicalId(stack.database.appSecret) },
             DB_SSL: 'on',
             NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
-            NODE_OPTIONS: '--enable-source-maps',
+            // dev reaches Secrets Manager over IPv6 (test/infra/secrets-access.test.ts).
+            NODE_OPTIONS: '--enable-source-maps --dns-result-order=ipv6first',
             ORIGIN_VERIFY_SECRET_ARN: { Ref: synthesized.logicalId(stack.edge.originVerifySecret) },
             LOG_LEVEL: 'info',
           },

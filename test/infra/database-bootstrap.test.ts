@@ -18,6 +18,7 @@ const buildPlan = (overrides: Partial<BootstrapPlan> = {}): BootstrapPlan => ({
   appRole: 'taskboard_app',
   schema: 'app',
   login: { username: 'taskboard_app', password: "pa'ss" },
+  reclaimIdleSessions: true,
   ...overrides,
 });
 
@@ -111,6 +112,18 @@ describe('bootstrapStatements', () => {
   });
 });
 
+describe('bootstrapStatements behind RDS Proxy (reclaimIdleSessions: false)', () => {
+  it('resets idle_session_timeout instead of setting it, so PostgreSQL never closes the proxy’s pooled connections', () => {
+    const sql = sqlOf(buildPlan({ reclaimIdleSessions: false }), buildState());
+
+    expect(sql).toContain(`ALTER DATABASE "postgres" RESET idle_session_timeout`);
+    expect(sql.filter((statement) => statement.includes('idle_session_timeout'))).toEqual([
+      `ALTER DATABASE "postgres" RESET idle_session_timeout`,
+    ]);
+    expect(sql).toContain(`ALTER DATABASE "postgres" SET idle_in_transaction_session_timeout = '5s'`);
+  });
+});
+
 describe('passwordStatement', () => {
   it('quotes the password as a literal', () => {
     expect(passwordStatement({ username: 'taskboard_app', password: "it's" }).sql).toBe(
@@ -156,6 +169,13 @@ describe('readMigrationEnvironment', () => {
     const environment = readMigrationEnvironment(env, '/var/task/sql');
 
     expect(environment).toMatchObject({ port: 5432, ssl: true, migrationsDirectory: '/var/task/sql' });
+    expect(environment.reclaimIdleSessions).toBe(true);
+  });
+
+  it('reads DB_RECLAIM_IDLE_SESSIONS=off (behind RDS Proxy)', () => {
+    expect(
+      readMigrationEnvironment({ ...env, DB_RECLAIM_IDLE_SESSIONS: 'off' }, '/var/task/sql').reclaimIdleSessions,
+    ).toBe(false);
   });
 
   it.each([
@@ -163,6 +183,7 @@ describe('readMigrationEnvironment', () => {
     ['APP_ROLE', { APP_ROLE: 'Taskboard-App' }],
     ['DB_PORT', { DB_PORT: '70000' }],
     ['DB_SSL', { DB_SSL: 'maybe' }],
+    ['DB_RECLAIM_IDLE_SESSIONS', { DB_RECLAIM_IDLE_SESSIONS: 'no' }],
   ])('fails naming %s when it is missing or malformed', (name, overrides) => {
     expect(() => readMigrationEnvironment({ ...env, ...overrides }, '/var/task/sql')).toThrow(name);
   });
@@ -230,5 +251,23 @@ describe('bootstrapStatements on PostgreSQL 17', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('behind RDS Proxy, removes an idle_session_timeout an earlier deploy without the proxy set', async () => {
+    // The role and schema exist from the tests above; first a deploy without the proxy, then one behind it.
+    const state = buildState({ existingRoles: ['taskboard_app'], schemaOwner: 'taskboard_app' });
+    for (const statement of bootstrapStatements(buildPlan(), state)) await admin.query(statement.sql);
+    for (const statement of bootstrapStatements(buildPlan({ reclaimIdleSessions: false }), state)) {
+      await admin.query(statement.sql);
+    }
+
+    const { rows } = await admin.query<{ setconfig: string[] }>(
+      `SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+       WHERE d.datname = 'postgres' AND s.setrole = 0`,
+    );
+
+    const stored = rows[0]?.setconfig ?? [];
+    expect(stored.some((entry) => entry.startsWith('idle_session_timeout='))).toBe(false);
+    expect(stored).toContain('idle_in_transaction_session_timeout=5s');
   });
 });

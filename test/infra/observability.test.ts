@@ -18,6 +18,16 @@ const alarmOn = (synthesized: Synthesized, namespace: string, metric: string, di
 
 describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
   let synthesized: Synthesized;
+  let shown: Synthesized | undefined;
+  /** The stack with its dashboard: prod has one by default, dev only with `-c dashboard=true` (synthesized once). */
+  const withDashboard = (): Synthesized => {
+    shown ??= profile === 'dev' ? synthesizeTaskboard({ context: { profile, dashboard: 'true' } }) : synthesized;
+    return shown;
+  };
+  const dashboardBody = (): string => {
+    const [[, dashboard] = []] = resourcesOfType(withDashboard().json, 'AWS::CloudWatch::Dashboard');
+    return render(dashboard?.Properties?.DashboardBody);
+  };
 
   beforeAll(() => {
     synthesized = synthesizeTaskboard({ context: { profile, alarmEmail: 'oncall@example.com' } });
@@ -163,9 +173,10 @@ describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
     expect(condition).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] });
   });
 
-  it('has a dashboard that shows the API’s EMF metrics (503 causes, replays, 412s, cold starts) and the stage’s 4xx and 5xx', () => {
-    const [[, dashboard] = []] = resourcesOfType(synthesized.json, 'AWS::CloudWatch::Dashboard');
-    const body = render(dashboard?.Properties?.DashboardBody);
+  it('has a dashboard (dev: only with dashboard=true) that shows the API’s EMF metrics (503 causes, replays, 412s, cold starts) and the stage’s 4xx and 5xx', () => {
+    const dashboards = resourcesOfType(synthesized.json, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(profile === 'prod' ? 1 : 0);
+    const body = dashboardBody();
 
     for (const metric of [
       'ServiceUnavailableDatabase',
@@ -176,15 +187,14 @@ describe.each(['dev', 'prod'])('Observability (profile %s)', (profile) => {
       'ColdStarts',
     ]) {
       expect(body).toContain(
-        `"Taskboard","${metric}","FunctionName","<${synthesized.logicalId(synthesized.stack.api.function)}>"`,
+        `"Taskboard","${metric}","FunctionName","<${withDashboard().logicalId(withDashboard().stack.api.function)}>"`,
       );
     }
     for (const metric of ['Count', '4XXError', '5XXError']) expect(body).toContain(`"AWS/ApiGateway","${metric}"`);
   });
 
   it('shows contention (a busy row, retryable) apart from an unavailable database, in one 503 widget', () => {
-    const [[, dashboard] = []] = resourcesOfType(synthesized.json, 'AWS::CloudWatch::Dashboard');
-    const body = render(dashboard?.Properties?.DashboardBody);
+    const body = dashboardBody();
     const widgets = (JSON.parse(body) as { widgets: Array<{ properties: { title?: string; metrics?: unknown[] } }> })
       .widgets;
 

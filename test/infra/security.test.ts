@@ -53,6 +53,9 @@ const unscopableActions = new Set([
   'ec2:DeleteNetworkInterface',
   'ec2:AssignPrivateIpAddresses',
   'ec2:UnassignPrivateIpAddresses',
+  // Lambda requires them of whoever attaches subnets and security groups (the rotations' IPv6 switch).
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeVpcs',
 ]);
 
 /** The secrets a function's role may read (`secretsmanager:GetSecretValue`), rendered. */

@@ -56,7 +56,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const masterUrl = await createDatabase(serverUrl, names[0]);
   await createDatabase(serverUrl, names[1]);
   await onDatabase(masterUrl, async (master) => {
-    const plan = { database: names[0], appRole: role, schema: 'app', login: { username: role, password } };
+    const plan = {
+      database: names[0],
+      appRole: role,
+      schema: 'app',
+      login: { username: role, password },
+      reclaimIdleSessions: true,
+    };
     const { rows } = await master.query<{ version: number }>(bootstrapStateQuery.serverVersion);
     const state = {
       existingRoles: [],
