@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatewayPlaceholders as placeholders } from '../generated/apigateway-placeholders.ts';
+import { docsScriptNames } from './docs-page.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -24,14 +25,31 @@ export type PlaceholderValues = Record<keyof typeof placeholders, string>;
 
 const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'x-amazon-apigateway-any-method'];
 
-/** The bundled spec and the built docs page (`npm run docs`), which the stack publishes. */
-export function loadDocs(): { spec: JsonObject; html: string } {
-  const page = path.join(projectRoot, 'docs', 'index.html');
+/** The docs the stack publishes: the bundled spec, and the page (`npm run docs`) with its scripts. */
+export interface PublishedDocs {
+  spec: JsonObject;
+  html: string;
+  /** The scripts the page references under /docs/, by file name. */
+  scripts: Record<string, string>;
+}
+
+/** Reads the bundled spec, docs/index.html and the scripts it references (docs/*.js). */
+export function loadDocs(): PublishedDocs {
+  const dir = path.join(projectRoot, 'docs');
+  const page = path.join(dir, 'index.html');
   if (!existsSync(page))
     throw new Error('docs/index.html is missing: run `npm run docs` before synth (npm run synth does).');
+  const html = readFileSync(page, 'utf8');
+  const scripts: Record<string, string> = {};
+  for (const name of docsScriptNames(html)) {
+    if (!existsSync(path.join(dir, name)))
+      throw new Error(`docs/${name}, which docs/index.html loads, is missing: run \`npm run docs\`.`);
+    scripts[name] = readFileSync(path.join(dir, name), 'utf8');
+  }
   return {
     spec: JSON.parse(readFileSync(path.join(projectRoot, 'generated', 'openapi.json'), 'utf8')) as JsonObject,
-    html: readFileSync(page, 'utf8'),
+    html,
+    scripts,
   };
 }
 

@@ -2,7 +2,14 @@ import path from 'node:path';
 import { AspectPriority, Aspects, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { appPath, appScope } from '../client/app-config.ts';
-import { type JsonObject, loadApiDefinition, loadDocs, projectRoot, withCorsOrigins } from './api-definition.ts';
+import {
+  type JsonObject,
+  loadApiDefinition,
+  loadDocs,
+  type PublishedDocs,
+  projectRoot,
+  withCorsOrigins,
+} from './api-definition.ts';
 import { Api } from './constructs/api.ts';
 import { Auth } from './constructs/auth.ts';
 import { Database } from './constructs/database.ts';
@@ -26,8 +33,8 @@ const defaultAppDir = path.join(projectRoot, 'web', 'dist');
 export interface TaskboardStackProps extends StackProps {
   /** The API Gateway definition; generated/apigateway.json when omitted. */
   definition?: JsonObject;
-  /** The bundled spec and the docs page to publish; generated/openapi.json and docs/index.html when omitted. */
-  docs?: { spec: JsonObject; html: string };
+  /** The bundled spec and the docs to publish; generated/openapi.json and docs/ when omitted. */
+  docs?: PublishedDocs;
   /** The built web app; web/dist when omitted. Without index.html there a placeholder page is deployed. */
   appDir?: string;
 }
@@ -163,6 +170,7 @@ export class TaskboardStack extends Stack {
       url: this.edge.url,
       spec: docs.spec,
       docsHtml: docs.html,
+      docsScripts: docs.scripts,
       logRetention,
       responseHeadersPolicy: this.securityHeaders.docs,
     });

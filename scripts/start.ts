@@ -7,13 +7,13 @@
  * app at /app/ and the local sign-in (Cognito's managed login stand-in) on http://localhost:3001
  * (SIGNIN_PORT). Ctrl-C stops everything. scripts/preflight.mjs runs first and explains a missing `npm ci`.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { operationHandlers } from '../handlers/operation-handlers.ts';
 import { createApiHandler } from '../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../handlers/runtime/config.ts';
-import { buildDocs } from './docs.ts';
+import { buildDocs, docsAreCurrent } from './docs.ts';
 import {
   assertPortFree,
   createDatabase,
@@ -34,7 +34,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 function buildDocsIfStale(): void {
   const docs = path.join(root, 'docs', 'index.html');
   const spec = path.join(root, 'generated', 'openapi.json');
-  if (existsSync(docs) && statSync(docs).mtimeMs >= statSync(spec).mtimeMs) return;
+  if (docsAreCurrent(docs, spec)) return;
   console.log('Building the API docs (docs/index.html)…');
   buildDocs(docs, spec);
 }

@@ -16,18 +16,21 @@ export interface DocsSiteProps {
   url: string;
   /** The bundled spec (generated/openapi.json). */
   spec: Record<string, unknown>;
-  /** The self-contained Redoc page (`npm run docs` → docs/index.html). */
+  /** The Redoc page (`npm run docs` → docs/index.html), published at `/docs`. */
   docsHtml: string;
+  /** The page's scripts by file name (docs/*.js), published at `/docs/<name>`. */
+  docsScripts: Record<string, string>;
   logRetention: logs.RetentionDays;
   /** The docs' security headers (SecurityHeaders.docs). */
   responseHeadersPolicy: cloudfront.IResponseHeadersPolicy;
 }
 
 /**
- * The published API docs: the Redoc page at `/docs` and the bundled spec at `/openapi.json`, from a
- * private S3 bucket that only this distribution can read (Origin Access Control), on the same
- * CloudFront domain as the API — so the page's "try it" and a SPA's requests are same-origin with
- * the docs. Both name the deployed URL as their server, substituted at deploy time.
+ * The published API docs: the Redoc page at `/docs`, its scripts under `/docs/` and the bundled spec
+ * at `/openapi.json`, from a private S3 bucket that only this distribution can read (Origin Access
+ * Control), on the same CloudFront domain as the API — so the page's "try it" and a SPA's requests
+ * are same-origin with the docs. The spec, the page and the script holding the spec name the deployed
+ * URL as their server, substituted at deploy time.
  */
 export class DocsSite extends Construct {
   readonly bucket: s3.Bucket;
@@ -70,14 +73,26 @@ export class DocsSite extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // Two deployments, so each object gets its own Content-Type; neither prunes the other's object.
-    // No CloudFront invalidation (it needs cloudfront:CreateInvalidation on *): edges serve the
-    // previous page for at most the 5-minute max-age after a deploy.
+    const withDeployedUrl = (text: string) => text.replaceAll(localServerUrl, props.url);
+    // One deployment per Content-Type; none prunes another's objects. No CloudFront invalidation (it
+    // needs cloudfront:CreateInvalidation on *): edges serve the previous page for at most the
+    // 5-minute max-age after a deploy. The scripts' names carry a hash of their content, and old ones
+    // are kept, so a page cached before a deploy still loads the scripts it was built with.
     const deployments = [
       new s3deploy.BucketDeployment(this, 'Page', {
         destinationBucket: this.bucket,
-        sources: [s3deploy.Source.data('docs', props.docsHtml.replaceAll(localServerUrl, props.url))],
+        sources: [s3deploy.Source.data('docs', withDeployedUrl(props.docsHtml))],
         contentType: 'text/html; charset=utf-8',
+        cacheControl: [s3deploy.CacheControl.fromString('public, max-age=300')],
+        prune: false,
+        logGroup,
+      }),
+      new s3deploy.BucketDeployment(this, 'Scripts', {
+        destinationBucket: this.bucket,
+        sources: Object.entries(props.docsScripts).map(([name, script]) =>
+          s3deploy.Source.data(`docs/${name}`, withDeployedUrl(script)),
+        ),
+        contentType: 'text/javascript; charset=utf-8',
         cacheControl: [s3deploy.CacheControl.fromString('public, max-age=300')],
         prune: false,
         logGroup,
@@ -105,7 +120,7 @@ export class DocsSite extends Construct {
         })),
         {
           id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
-          reason: 'The handler writes any object of the docs bucket: the page and the spec.',
+          reason: 'The handler writes any object of the docs bucket: the page, its scripts and the spec.',
         },
         {
           id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { Construct } from 'constructs';
 import { appContentSecurityPolicy } from '../../client/app-config.ts';
+import { docsContentSecurityPolicy } from '../docs-page.ts';
 
 export interface SecurityHeadersProps {
   /**
@@ -21,10 +22,11 @@ const hsts = { accessControlMaxAge: Duration.days(365), includeSubdomains: true,
  * app and the docs HSTS, `X-Content-Type-Options: nosniff`, `frame-ancestors 'none'` (and
  * `X-Frame-Options: DENY`) and `Referrer-Policy: strict-origin-when-cross-origin`.
  *
- * The docs page gets its own policy: Redoc's self-contained page (`redocly build-docs --inlineBundle`)
- * runs its bundle and the spec from inline scripts, and the deployed copy names the distribution in
- * them (substituted at deploy time), so no hash can be computed at synth; its policy allows inline
- * script and style but nothing from another host, and no connection beyond its own origin.
+ * The docs page gets its own policy (infra/docs-page.ts, which the local gateway sends too): its
+ * scripts are files of its own origin (`npm run docs` moves Redoc's inline ones out), so
+ * `script-src 'self'`, no inline script and no eval; styles keep 'unsafe-inline' because Redoc's
+ * styled-components inject them at run time; nothing from another host, connections only to its own
+ * origin, `base-uri 'none'`.
  */
 export class SecurityHeaders extends Construct {
   readonly app: cloudfront.ResponseHeadersPolicy;
@@ -52,23 +54,11 @@ export class SecurityHeaders extends Construct {
       },
     });
     this.docs = new cloudfront.ResponseHeadersPolicy(this, 'Docs', {
-      comment: 'Taskboard API docs: CSP (inline Redoc bundle), HSTS, nosniff, no framing, referrer policy',
+      comment: 'Taskboard API docs: CSP (no inline script), HSTS, nosniff, no framing, referrer policy',
       securityHeadersBehavior: {
         ...common,
         contentSecurityPolicy: {
-          contentSecurityPolicy: [
-            "default-src 'self'",
-            "script-src 'self' 'unsafe-inline'",
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data:",
-            "font-src 'self' data:",
-            "connect-src 'self'",
-            "worker-src 'self' blob:",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-          ].join('; '),
+          contentSecurityPolicy: docsContentSecurityPolicy,
           override: true,
         },
       },

@@ -3,8 +3,8 @@
  * with it — routes by path template and method, answers CORS preflight from the mock integration,
  * verifies the Cognito ID token on secured operations (aws-jwt-verify, local key set), throttles,
  * renders the gateway responses the definition declares, builds the same proxy event and calls the
- * same Lambda handler. It also serves the bundled spec at /openapi.json, the docs at /docs and the
- * web app at /app/.
+ * same Lambda handler. It also serves the bundled spec at /openapi.json, the docs at /docs (and
+ * their scripts under /docs/) and the web app at /app/.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseAllowedOrigins } from '../../handlers/runtime/config.ts';
 import { compilePathTemplate, mostSpecificFirst, type PathPattern } from '../../handlers/runtime/http.ts';
 import { corsOriginHeaders } from '../../handlers/runtime/response.ts';
+import { docsContentSecurityPolicy, docsScriptName, docsScriptPath } from '../../infra/docs-page.ts';
 import { type ListeningServer, listen } from './listen.ts';
 import { type LocalWebApp, serveWebApp } from './web-app.ts';
 
@@ -145,6 +146,14 @@ function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
+/** The response headers policy of CloudFront's docs behaviours (infra/constructs/security-headers.ts). */
+const localDocsSecurityHeaders: Record<string, string> = {
+  'Content-Security-Policy': docsContentSecurityPolicy,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+};
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A path segment, percent-decoded; a malformed escape (`%zz`) is passed on as sent, for the function to reject. */
@@ -202,14 +211,18 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     response.writeHead(status, withOrigin(headers, request)).end(body);
   };
 
+  /** The docs and the spec, with the headers CloudFront's docs policy adds (less HSTS: plain http here). */
   const serveFile = (response: ServerResponse, file: string, contentType: string) => {
+    let body: Buffer;
     try {
-      response.writeHead(200, { 'Content-Type': contentType }).end(readFileSync(file));
+      body = readFileSync(file);
     } catch {
       response
-        .writeHead(404, { 'Content-Type': 'text/plain' })
+        .writeHead(404, { 'Content-Type': 'text/plain', ...localDocsSecurityHeaders })
         .end(`${path.relative(projectRoot, file)} is missing: run npm run docs`);
+      return;
     }
+    response.writeHead(200, { 'Content-Type': contentType, ...localDocsSecurityHeaders }).end(body);
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -237,6 +250,10 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
     if (method === 'GET' && url.pathname === '/openapi.json') return serveFile(response, specFile, 'application/json');
     if (method === 'GET' && (url.pathname === '/docs' || url.pathname === '/docs/')) {
       return serveFile(response, docsFile, 'text/html; charset=utf-8');
+    }
+    const docsScript = url.pathname.startsWith(docsScriptPath) ? url.pathname.slice(docsScriptPath.length) : '';
+    if (method === 'GET' && docsScriptName.test(docsScript)) {
+      return serveFile(response, path.join(path.dirname(docsFile), docsScript), 'text/javascript; charset=utf-8');
     }
 
     const body = await readBody(request);

@@ -1,8 +1,12 @@
 /**
  * `npm run test:browser` (in .ci/run, which installs Debian's chromium): checks in a real headless
  * Chromium (playwright-core, executablePath /usr/bin/chromium or CHROMIUM_PATH) that
- *   1. the docs page — the local gateway's /docs and the built docs/index.html served on its own —
- *      renders every operation of the spec and requests nothing from any host but its own;
+ *   1. the docs page — the local gateway's /docs and the built docs (docs/index.html and its scripts)
+ *      served on their own at /docs/, both under the docs' Content-Security-Policy
+ *      (infra/docs-page.ts, the one CloudFront sends) — runs (its menu opens every tag and lists every
+ *      operation of the spec), breaks no rule of that policy and requests nothing from any host but
+ *      its own; and the detectors work: the page as redocly build-docs writes it is caught requesting
+ *      other hosts, and its inline scripts are caught refused under the policy;
  *   2. a page on another origin (a second local server on another port) can call the API through
  *      the local gateway with an allowed-origins list, and read status, body, ETag and Location of
  *      a success and of every error a SPA must handle: 400, the gateway's 401, 404, 412 and 413.
@@ -20,7 +24,8 @@ import { operations } from '../../generated/operations.ts';
 import { operationHandlers } from '../../handlers/operation-handlers.ts';
 import { createApiHandler } from '../../handlers/runtime/api-handler.ts';
 import { loadConfig } from '../../handlers/runtime/config.ts';
-import { buildDocs, defaultDocsFile } from '../../scripts/docs.ts';
+import { docsContentSecurityPolicy, docsScriptName } from '../../infra/docs-page.ts';
+import { buildDocs, defaultDocsFile, silenceDocs } from '../../scripts/docs.ts';
 import { migrateDatabase, startEmbeddedPostgres } from '../../scripts/local/database.ts';
 import { startLocalGateway } from '../../scripts/local/gateway.ts';
 import { createLocalVerifier, issueIdToken, loadLocalKeySet } from '../../scripts/local/identity.ts';
@@ -28,12 +33,20 @@ import { createLocalVerifier, issueIdToken, loadLocalKeySet } from '../../script
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const spec = JSON.parse(readFileSync(path.join(root, 'generated', 'openapi.json'), 'utf8')) as {
-  paths: Record<string, Record<string, { operationId?: string; summary?: string }>>;
+  tags: { name: string }[];
+  paths: Record<string, Record<string, { operationId?: string; summary?: string; tags?: string[] }>>;
 };
-const summaries = Object.values(spec.paths).flatMap((item) =>
-  Object.values(item)
-    .filter((operation) => operation.operationId)
-    .map((operation) => operation.summary ?? ''),
+const operationsOfSpec = Object.values(spec.paths).flatMap((item) =>
+  Object.values(item).filter((operation) => operation.operationId),
+);
+const summaries = operationsOfSpec.map((operation) => operation.summary ?? '');
+const summariesByTag = new Map(
+  spec.tags.map((tag) => [
+    tag.name,
+    operationsOfSpec
+      .filter((operation) => operation.tags?.includes(tag.name))
+      .map((operation) => operation.summary ?? ''),
+  ]),
 );
 
 const failures: string[] = [];
@@ -42,21 +55,56 @@ const check = (ok: boolean, message: string) => {
   if (!ok) failures.push(message);
 };
 
-/** A loopback server answering every GET with `body`. */
-async function serve(body: string, contentType: string): Promise<{ url: string; server: Server }> {
+/** A loopback server answering every GET with `body`, with `headers`. */
+async function serve(
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Promise<{ url: string; server: Server }> {
   const server = createServer((_request, response) =>
-    response.writeHead(200, { 'Content-Type': contentType }).end(body),
+    response.writeHead(200, { 'Content-Type': contentType, ...headers }).end(body),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
+/** A loopback server for built docs, as CloudFront serves them: the page at /docs and /docs/, its scripts under /docs/. */
+async function serveDocs(page: string, headers: Record<string, string>): Promise<{ url: string; server: Server }> {
+  const dir = path.dirname(page);
+  const server = createServer((request, response) => {
+    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const name = pathname.slice('/docs/'.length);
+    if (pathname === '/docs' || pathname === '/docs/') {
+      response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...headers }).end(readFileSync(page));
+    } else if (pathname.startsWith('/docs/') && docsScriptName.test(name) && existsSync(path.join(dir, name))) {
+      response
+        .writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', ...headers })
+        .end(readFileSync(path.join(dir, name)));
+    } else response.writeHead(404, { 'Content-Type': 'text/plain', ...headers }).end('Not found.\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+interface DocsVisit {
+  /** The summaries of the spec's operations the page's menu does not list once every tag is opened. */
+  missing: string[];
+  /** Requests to another origin. */
+  foreign: string[];
+  /** The page's Content-Security-Policy header. */
+  policy: string | undefined;
+  /** What the policy refused: `<directive> <blocked> <source>`. */
+  violations: string[];
+}
+
 /**
- * Loads `url` and lists what it rendered of the spec's operations and every request it made to
- * another origin — after its lazy parts had time to load, and after it was hidden and unloaded, when
- * batched telemetry would be flushed.
+ * Loads `url`, opens each tag of the spec in the page's menu in turn (which only the running page does:
+ * the server-rendered markup lists the tags, not their operations) and lists the spec's operations the
+ * menu never showed, every request to another origin — after the lazy parts had time to load,
+ * and after the page was hidden and unloaded, when batched telemetry would be flushed — and every
+ * Content-Security-Policy violation.
  */
-async function visitDocs(browser: BrowserContext, url: string): Promise<{ missing: string[]; foreign: string[] }> {
+async function visitDocs(browser: BrowserContext, url: string): Promise<DocsVisit> {
   const page = await browser.newPage();
   const foreign: string[] = [];
   const own = new URL(url).origin;
@@ -64,23 +112,61 @@ async function visitDocs(browser: BrowserContext, url: string): Promise<{ missin
     if (!/^(data|blob):/.test(target) && new URL(target).origin !== own) foreign.push(`${method} ${target}`);
   };
   browser.on('request', (request) => record(request.url(), request.method()));
-  await page.goto(url, { waitUntil: 'networkidle' });
-  await page.getByText('API docs by').first().waitFor({ timeout: 15_000 });
-  await page.waitForTimeout(6000);
-  const text = (await page.locator('body').textContent()) ?? '';
+  await page.addInitScript(`
+    globalThis.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (event) =>
+      globalThis.cspViolations.push(event.effectiveDirective + ' ' + (event.blockedURI || '(none)') + ' ' + event.sourceFile + ':' + event.lineNumber));`);
+  const response = await page.goto(url, { waitUntil: 'networkidle' });
+  let menuText = '';
+  try {
+    await page.getByText('API docs by').first().waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(6000);
+    const menu = page.locator('[data-component-name="Menu/Menu"]').first();
+    for (const tag of spec.tags) {
+      const listed = summariesByTag.get(tag.name) ?? [];
+      const shown = listed[0] ? menu.getByText(listed[0], { exact: true }).first() : undefined;
+      // A tag's group may already be open (a click would close it); opening another may close it again.
+      if (!(await shown?.isVisible())) await menu.getByText(tag.name, { exact: true }).click({ timeout: 5000 });
+      await shown?.waitFor({ timeout: 5000 });
+      // biome-ignore lint/performance/useDomNodeTextContent: what the reader sees; a closed group's items are not that
+      menuText += await menu.innerText({ timeout: 5000 });
+    }
+  } catch (error) {
+    console.log(`     (${url}: ${String(error).split('\n')[0]})`);
+  }
+  const violations = await page.evaluate(() => (globalThis as unknown as { cspViolations: string[] }).cspViolations);
   await page.evaluate('dispatchEvent(new Event("pagehide"))');
   await page.close({ runBeforeUnload: true });
   await new Promise((resolve) => setTimeout(resolve, 1000));
   browser.removeAllListeners('request');
-  return { missing: summaries.filter((summary) => !text.includes(summary)), foreign };
+  return {
+    missing: summaries.filter((summary) => !menuText.includes(summary)),
+    foreign,
+    policy: response?.headers()['content-security-policy'],
+    violations,
+  };
 }
 
-/** Checks that the page at `url` renders every operation and requests only its own origin. */
+/**
+ * FlexSearch (Redoc's search) probes for `Function` to build its worker and, refused, indexes on the
+ * page's own thread: the one refusal the docs' policy is meant to cause, and no reason for 'unsafe-eval'.
+ */
+const expectedRefusal = (violation: string) => violation.startsWith('script-src eval ');
+
+/**
+ * Checks that the page at `url` is served under the docs' policy, runs under it (lists every
+ * operation, nothing refused) and requests only its own origin.
+ */
 async function checkDocs(browser: BrowserContext, url: string, label: string): Promise<void> {
-  const { missing, foreign } = await visitDocs(browser, url);
+  const { missing, foreign, policy, violations } = await visitDocs(browser, url);
+  const refused = violations.filter((violation) => !expectedRefusal(violation));
+  check(
+    policy === docsContentSecurityPolicy && refused.length === 0,
+    `${label}: runs under the docs' CSP with nothing refused${policy === docsContentSecurityPolicy ? '' : ` (policy: ${policy})`}${refused.length ? ` (refused: ${refused.join(', ')})` : ''}`,
+  );
   check(
     missing.length === 0,
-    `${label}: renders all ${summaries.length} operations${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`,
+    `${label}: lists all ${summaries.length} operations${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`,
   );
   check(
     foreign.length === 0,
@@ -208,7 +294,8 @@ async function main(): Promise<number> {
     ],
   });
   try {
-    // The detector works: the page as redocly build-docs writes it (before scripts/docs.ts) is caught.
+    // The detectors work: the page as redocly build-docs writes it (before scripts/docs.ts) is caught
+    // requesting other hosts; silenced but still inline, it is caught refused under the docs' policy.
     const raw = path.join(profile, 'raw-docs.html');
     execFileSync(
       path.join(root, 'node_modules', '.bin', 'redocly'),
@@ -222,6 +309,16 @@ async function main(): Promise<number> {
       caught.foreign.length > 0,
       `the detector sees the unfixed page's outside requests (${caught.foreign.join(', ')})`,
     );
+    const inline = await serve(silenceDocs(readFileSync(raw, 'utf8')), 'text/html; charset=utf-8', {
+      'Content-Security-Policy': docsContentSecurityPolicy,
+    });
+    const refused = await visitDocs(browser, `${inline.url}/docs`);
+    inline.server.close();
+    check(
+      refused.violations.some((violation) => violation.startsWith('script-src-elem inline')) &&
+        refused.missing.length === summaries.length,
+      `the detector sees the inline page refused under the docs' CSP, its menu dead (${refused.violations.filter((violation) => !expectedRefusal(violation)).join(', ')})`,
+    );
     buildDocs(defaultDocsFile);
     const gateway = await startLocalGateway({
       handler: async () => ({ statusCode: 500, body: '' }),
@@ -230,8 +327,8 @@ async function main(): Promise<number> {
     });
     await checkDocs(browser, `${gateway.url}/docs`, 'local gateway /docs');
     await gateway.close();
-    const built = await serve(readFileSync(defaultDocsFile, 'utf8'), 'text/html; charset=utf-8');
-    await checkDocs(browser, `${built.url}/docs/`, 'built docs/index.html on its own server');
+    const built = await serveDocs(defaultDocsFile, { 'Content-Security-Policy': docsContentSecurityPolicy });
+    await checkDocs(browser, `${built.url}/docs/`, 'built docs/ on its own server at /docs/');
     built.server.close();
     await checkCors(browser);
   } finally {

@@ -4,6 +4,8 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDocs } from '../../infra/api-definition.ts';
+import { docsScriptNames } from '../../infra/docs-page.ts';
 import { render, resourcesOfType, type Synthesized, synthesizeTaskboard } from './support/synthesize.ts';
 
 interface CacheBehavior {
@@ -70,9 +72,12 @@ describe('DocsSite', () => {
     for (const behavior of config.CacheBehaviors) expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
   });
 
-  it('deploys the page and the spec with their content types, and outputs the docs URL', () => {
+  it('deploys the page, its scripts and the spec with their content types, and outputs the docs URL', () => {
     synthesized.template.hasResourceProperties('Custom::CDKBucketDeployment', {
       SystemMetadata: { 'content-type': 'text/html; charset=utf-8' },
+    });
+    synthesized.template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      SystemMetadata: { 'content-type': 'text/javascript; charset=utf-8' },
     });
     synthesized.template.hasResourceProperties('Custom::CDKBucketDeployment', {
       SystemMetadata: { 'content-type': 'application/json' },
@@ -80,12 +85,26 @@ describe('DocsSite', () => {
     expect(render(synthesized.json.Outputs?.DocsUrl?.Value)).toContain('/docs');
   });
 
-  it('publishes the spec and the page naming the distribution, not localhost, as their server', () => {
+  it('publishes the spec, the page and the script holding the spec naming the distribution, not localhost', () => {
     const deployments = resourcesOfType(synthesized.json, 'Custom::CDKBucketDeployment')
       .filter(([id]) => id.startsWith('Docs'))
       .map(([, resource]) => render(resource.Properties?.SourceMarkers ?? resource.Properties));
-    expect(deployments).toHaveLength(2);
+    expect(deployments).toHaveLength(3);
     for (const markers of deployments) expect(markers).toMatch(/"Fn::GetAtt":\["EdgeDistribution\w+","DomainName"\]/);
+  });
+
+  it('publishes the page without inline script, and every script it loads under /docs/', () => {
+    const { html, scripts } = loadDocs();
+    const [[, deployment] = []] = resourcesOfType(synthesized.json, 'Custom::CDKBucketDeployment').filter(([id]) =>
+      id.startsWith('DocsScripts'),
+    );
+
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>\s*[^<\s]/);
+    expect(docsScriptNames(html).sort()).toEqual(Object.keys(scripts).sort());
+    expect(Object.keys(scripts).length).toBeGreaterThanOrEqual(2);
+    expect((deployment?.Properties?.SourceObjectKeys as unknown[] | undefined)?.length).toBe(
+      Object.keys(scripts).length,
+    );
   });
 
   it('leaves no cdk-nag finding on the bucket or the deployment handler unacknowledged', () => {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientRoutesFunctionCode, hashedAssetCacheControl } from '../../infra/constructs/web-app.ts';
+import { docsContentSecurityPolicy } from '../../infra/docs-page.ts';
 import { postmanCallbackUrl, viteDevAppUrl } from '../../scripts/local/sign-in.ts';
 import { render, resourcesOfType, type Synthesized, synthesizeTaskboard } from './support/synthesize.ts';
 
@@ -259,6 +260,21 @@ describe('SecurityHeaders', () => {
     expect(directive(csp, 'connect-src')).toBe("connect-src 'self'");
     expect(directive(csp, 'default-src')).toBe("default-src 'self'");
     expect(csp).not.toMatch(/https?:/);
+  });
+
+  it('gives the docs a strict CSP: scripts only from their own origin, nothing inline, no eval, no base, no plugins', () => {
+    const csp = cspOf('/docs*');
+
+    expect(directive(csp, 'script-src')).toBe("script-src 'self'");
+    expect(directive(csp, 'script-src')).not.toContain("'unsafe-inline'");
+    expect(csp).not.toContain('unsafe-eval');
+    expect(directive(csp, 'style-src')).toBe("style-src 'self' 'unsafe-inline'");
+    expect(directive(csp, 'object-src')).toBe("object-src 'none'");
+    expect(directive(csp, 'base-uri')).toBe("base-uri 'none'");
+    expect(directive(csp, 'frame-ancestors')).toBe("frame-ancestors 'none'");
+    expect(cspOf('/openapi.json')).toBe(csp);
+    // One definition: the local gateway sends this very policy on /docs (scripts/local/gateway.ts).
+    expect(csp).toBe(docsContentSecurityPolicy);
   });
 
   it('leaves the API behaviour without them (the API sets its own headers)', () => {

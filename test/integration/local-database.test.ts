@@ -92,7 +92,8 @@ function normalUsersCheckout(): { cwd: string; uid?: number; gid?: number } {
   // As after the user's first `npm start`: the web app built, so this checkout's start finds it fresh.
   buildWebIfStale(() => {});
   const entries = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts', 'handlers', 'generated'];
-  for (const entry of [...entries, 'client', 'migrations', 'web', 'docs']) {
+  // infra/: npm start serves the docs under the policy CloudFront sends (infra/docs-page.ts).
+  for (const entry of [...entries, 'client', 'infra', 'migrations', 'web', 'docs']) {
     try {
       cpSync(path.join(root, entry), path.join(cwd, entry), {
         recursive: true,

@@ -1,8 +1,7 @@
-/** The infra project's global setup: the stack publishes docs/index.html, so build it once if it is missing or stale. */
-import { existsSync, statSync } from 'node:fs';
-import { buildDocs, defaultDocsFile, defaultSpecFile } from '../../../scripts/docs.ts';
+/** The infra project's global setup: the stack publishes docs/ (the page and its scripts), so build them once if they are missing or stale. */
+import { buildDocs, defaultDocsFile, docsAreCurrent } from '../../../scripts/docs.ts';
 
 export default function setup(): void {
-  if (existsSync(defaultDocsFile) && statSync(defaultDocsFile).mtimeMs >= statSync(defaultSpecFile).mtimeMs) return;
+  if (docsAreCurrent()) return;
   buildDocs(defaultDocsFile);
 }
