@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { ApiError, type TaskPriority } from '../api/api.ts';
 import { useSubmissionKey } from '../api/tagged.ts';
-import { ErrorNote, Field, priorityLabels, useRetryWait } from '../components/states.tsx';
+import { ErrorNote, useRetryWait } from '../components/states.tsx';
 import { useTaskWrites } from './hooks.ts';
+import { TaskFields } from './task-fields.tsx';
 
 const blank = { title: '', description: '', priority: 'medium' as TaskPriority, dueDate: '' };
 
@@ -43,49 +44,7 @@ export function NewTaskForm() {
   return (
     <form className="card new-task" onSubmit={submit} noValidate aria-labelledby="new-task-title">
       <h2 id="new-task-title">New task</h2>
-      <Field label="Title" name="title" error={fields.title}>
-        {(props) => (
-          <input
-            {...props}
-            required
-            maxLength={200}
-            value={draft.title}
-            onChange={(e) => change({ title: e.target.value })}
-          />
-        )}
-      </Field>
-      <Field label="Description (optional)" name="description" error={fields.description}>
-        {(props) => (
-          <textarea
-            {...props}
-            rows={2}
-            value={draft.description}
-            onChange={(e) => change({ description: e.target.value })}
-          />
-        )}
-      </Field>
-      <div className="row">
-        <Field label="Priority" name="priority" error={fields.priority}>
-          {(props) => (
-            <select
-              {...props}
-              value={draft.priority}
-              onChange={(e) => change({ priority: e.target.value as TaskPriority })}
-            >
-              {Object.entries(priorityLabels).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Due date (optional)" name="dueDate" error={fields.dueDate}>
-          {(props) => (
-            <input {...props} type="date" value={draft.dueDate} onChange={(e) => change({ dueDate: e.target.value })} />
-          )}
-        </Field>
-      </div>
+      <TaskFields draft={draft} change={change} errors={fields} mode="create" />
       {create.error && !(create.error instanceof ApiError && Object.keys(fields).length > 0) && (
         <ErrorNote error={create.error} />
       )}

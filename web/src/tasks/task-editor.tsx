@@ -2,9 +2,10 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, type Task, type TaskPriority, type TaskStatus } from '../api/api.ts';
 import type { Tagged } from '../api/tagged.ts';
 import { useTask } from '../api/tagged.ts';
-import { ErrorNote, Field, Loading, priorityLabels, statusLabels, useRetryWait } from '../components/states.tsx';
+import { ErrorNote, Loading, priorityLabels, statusLabels, useRetryWait } from '../components/states.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useTaskWrites } from './hooks.ts';
+import { TaskFields } from './task-fields.tsx';
 
 type Draft = Pick<Task, 'title' | 'description' | 'status' | 'priority'> & { dueDate: string };
 const draftOf = (task: Task): Draft => ({
@@ -108,60 +109,7 @@ function TaskEditor({ initial }: { initial: Tagged<Task> }) {
   }
   return (
     <form className="card" onSubmit={submit} noValidate aria-label="Edit task">
-      <Field label="Title" name="title" error={fields.title}>
-        {(props) => (
-          <input
-            {...props}
-            required
-            maxLength={200}
-            value={draft.title}
-            onChange={(e) => set({ title: e.target.value })}
-          />
-        )}
-      </Field>
-      <Field label="Description" name="description" error={fields.description}>
-        {(props) => (
-          <textarea
-            {...props}
-            rows={4}
-            value={draft.description}
-            onChange={(e) => set({ description: e.target.value })}
-          />
-        )}
-      </Field>
-      <div className="row">
-        <Field label="Status" name="status" error={fields.status}>
-          {(props) => (
-            <select {...props} value={draft.status} onChange={(e) => set({ status: e.target.value as TaskStatus })}>
-              {Object.entries(statusLabels).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Priority" name="priority" error={fields.priority}>
-          {(props) => (
-            <select
-              {...props}
-              value={draft.priority}
-              onChange={(e) => set({ priority: e.target.value as TaskPriority })}
-            >
-              {Object.entries(priorityLabels).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Due date" name="dueDate" error={fields.dueDate}>
-          {(props) => (
-            <input {...props} type="date" value={draft.dueDate} onChange={(e) => set({ dueDate: e.target.value })} />
-          )}
-        </Field>
-      </div>
+      <TaskFields draft={draft} change={set} errors={fields} mode="edit" />
       {error !== null && Object.keys(fields).length === 0 && <ErrorNote error={error} />}
       <p className="actions">
         <button type="submit" disabled={update.isPending || wait > 0}>
