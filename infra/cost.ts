@@ -6,6 +6,7 @@
  * Synthesizes offline, without bundling.
  */
 import { App } from 'aws-cdk-lib';
+import { metricNames } from '../handlers/runtime/metrics.ts';
 import { TaskboardStack } from './taskboard-stack.ts';
 
 /**
@@ -222,11 +223,11 @@ export function estimateCost(
     item: `X-Ray (${options.xraySampled * 100}% sampled)`,
     monthlyUsd: options.xraySampled * prices.xrayPerMillionTraces,
   });
-  // The EMF counters exist as custom metrics once traffic emits them (5 names, one dimension set);
-  // request counts by status are API Gateway's own metrics, which cost nothing.
+  // The EMF counters exist as custom metrics once traffic emits them (one per name, one dimension
+  // set); request counts by status are API Gateway's own metrics, which cost nothing.
   perMillion.push({
-    item: 'EMF custom metrics × 5 (a month, once traffic emits them)',
-    monthlyUsd: 5 * prices.customMetricMonth,
+    item: `EMF custom metrics × ${metricNames.length} (a month, once traffic emits them)`,
+    monthlyUsd: metricNames.length * prices.customMetricMonth,
   });
 
   return {

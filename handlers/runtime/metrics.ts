@@ -13,14 +13,16 @@
 /** The CloudWatch namespace of every metric (the dashboard reads it from infra/constructs/observability.ts). */
 export const metricsNamespace = 'Taskboard';
 
-/** The counters the API emits. */
-export type MetricName =
-  | 'ServiceUnavailableDatabase'
-  | 'ServiceUnavailableSecret'
-  | 'ServiceUnavailableContention'
-  | 'IdempotentReplays'
-  | 'PreconditionFailed'
-  | 'ColdStarts';
+/** The counters the API emits (`npm run cost` prices one custom metric for each). */
+export const metricNames = [
+  'ServiceUnavailableDatabase',
+  'ServiceUnavailableSecret',
+  'ServiceUnavailableContention',
+  'IdempotentReplays',
+  'PreconditionFailed',
+  'ColdStarts',
+] as const;
+export type MetricName = (typeof metricNames)[number];
 
 /** What a handler may do with metrics: count one of the named events. */
 export interface Metrics {

@@ -27,7 +27,7 @@ const expectations = {
     /** The cost table of guides/deploying.md ("Cost"): `npm run cost` on this template. */
     idleUsd: 17.98,
     idleFreeTierUsd: 3,
-    perMillionUsd: 7.07,
+    perMillionUsd: 7.37,
   },
   prod: {
     multiAz: true,
@@ -41,7 +41,7 @@ const expectations = {
     reservedConcurrency: connectionBudget('t4g.small'),
     idleUsd: 106.82,
     idleFreeTierUsd: 102.82,
-    perMillionUsd: 8.27,
+    perMillionUsd: 8.57,
   },
 } as const;
 
