@@ -29,9 +29,9 @@ import { buildDocs, defaultDocsFile, silenceDocs } from '../../scripts/docs.ts';
 import { migrateDatabase, startEmbeddedPostgres } from '../../scripts/local/database.ts';
 import { startLocalGateway } from '../../scripts/local/gateway.ts';
 import { createLocalVerifier, issueIdToken, loadLocalKeySet } from '../../scripts/local/identity.ts';
+import { chromiumOptions } from '../support/chromium.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const spec = JSON.parse(readFileSync(path.join(root, 'generated', 'openapi.json'), 'utf8')) as {
   tags: { name: string }[];
   paths: Record<string, Record<string, { operationId?: string; summary?: string; tags?: string[] }>>;
@@ -276,23 +276,15 @@ async function checkCors(browser: BrowserContext): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  if (!existsSync(executablePath)) {
-    console.log(`FAIL no Chromium at ${executablePath}: apt-get install chromium, or set CHROMIUM_PATH`);
+  if (!existsSync(chromiumOptions.executablePath)) {
+    console.log(
+      `FAIL no Chromium at ${chromiumOptions.executablePath}: apt-get install chromium, or set CHROMIUM_PATH`,
+    );
     return 1;
   }
   const profile = await mkdtemp(path.join(tmpdir(), 'taskboard-chromium-'));
   // A fresh profile each run (launchPersistentContext's user data dir).
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium.launchPersistentContext(profile, chromiumOptions);
   try {
     // The detectors work: the page as redocly build-docs writes it (before scripts/docs.ts) is caught
     // requesting other hosts; silenced but still inline, it is caught refused under the docs' policy.

@@ -25,7 +25,8 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createTaskboardClient } from '../../client/index.ts';
 import { issueIdToken } from '../../scripts/local/identity.ts';
 import { buildWebIfStale, firstLoad, firstLoadBudget, firstLoadReport, webDist } from '../../scripts/web-build.ts';
-import { chromiumOptions, startWebStack } from './stack.ts';
+import { chromiumOptions } from '../support/chromium.ts';
+import { startWebStack } from './stack.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const screens = path.join(root, '.local', 'web-screens');

@@ -58,16 +58,3 @@ export async function startWebStack(): Promise<WebStack> {
     },
   };
 }
-
-/** The Chromium the checks use: Debian's, headless, with the project's flags. */
-export const chromiumOptions = {
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-  ],
-};

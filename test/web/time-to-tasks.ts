@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { buildWebIfStale } from '../../scripts/web-build.ts';
-import { chromiumOptions, startWebStack } from './stack.ts';
+import { chromiumOptions } from '../support/chromium.ts';
+import { startWebStack } from './stack.ts';
 
 interface Node {
   textContent: string | null;
