@@ -11,6 +11,8 @@ export interface FieldColumn {
   column: string;
   /** The SQL type a written value is cast to (`text`, `date`, `text[]`); only fields a request may write have one. */
   writes?: string;
+  /** Written by an insert only, never by an update (e.g. a user's email, fixed at registration): `updateSet` leaves it out. */
+  insertOnly?: boolean;
   /**
    * The value of a field the request left out (create) or a stored row lacks (an idempotent
    * replay stored before the column's migration): the spec's `default`. Without one, null.
@@ -46,7 +48,10 @@ export interface Columns<Api> {
   writable: ReadonlyArray<{ field: keyof Api & string; column: string; type: string }>;
   /** `$n::type` for each writable field of `input`, bound in `params`; a field left out gets its default. */
   writeValues(params: Params, input: Partial<Api>): string[];
-  /** `column = CASE WHEN <sent> THEN <value> ELSE alias.column END` for each writable field: absent fields keep their value. */
+  /**
+   * `column = CASE WHEN <sent> THEN <value> ELSE alias.column END` for each writable field but the
+   * `insertOnly` ones: absent fields keep their value.
+   */
   updateSet(params: Params, alias: string, changes: Partial<Api>): string[];
 }
 
@@ -54,6 +59,7 @@ export interface Columns<Api> {
 export function columnsOf<Api>(table: FieldTable<Api>): Columns<Api> {
   const entries = Object.entries(table) as Array<[keyof Api & string, FieldColumn]>;
   const writable = entries.flatMap(([field, { column, writes }]) => (writes ? [{ field, column, type: writes }] : []));
+  const updatable = writable.filter(({ field }) => !table[field].insertOnly);
   const defaults = new Map(entries.map(([field, spec]) => [field, spec.default ?? null]));
   /** Select lists by alias, built once: a statement's text costs no joins per request. */
   const selects = new Map<string, string>();
@@ -86,7 +92,7 @@ export function columnsOf<Api>(table: FieldTable<Api>): Columns<Api> {
     writeValues: (params, input) =>
       writable.map(({ field, type }) => params.add(input[field] ?? defaults.get(field) ?? null, type)),
     updateSet: (params, alias, changes) =>
-      writable.map(
+      updatable.map(
         ({ field, column, type }) =>
           `${column} = CASE WHEN ${params.add(field in changes)} THEN ${params.add(changes[field] ?? null, type)} ELSE ${alias}.${column} END`,
       ),

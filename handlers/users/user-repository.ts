@@ -4,11 +4,12 @@
  * caller change this role? is this the last administrator? — are made inside the statement that
  * writes, on locked rows: the caller's and the target's, and the administrator count only when an
  * administrator is added or removed (its refusal is the one outcome that arrives as an error).
- * Rows are mapped to API shapes in `toUser` only.
+ * Columns are mapped to API fields once, in `userColumns`.
  */
 
-import type { Queryable } from '#db';
+import type { Queryable, Row } from '#db';
 import type { components } from '#generated/api.ts';
+import { columnsOf, Params } from '#runtime/columns.ts';
 import { type Cursor, isoTimestamp } from '#runtime/http.ts';
 import { claimConflict, type Keyed, type KeyedOutcome, keyedCreate, priorClaim } from '#runtime/idempotency.ts';
 
@@ -25,34 +26,30 @@ export interface StoredUser {
 /** Why a statement wrote or returned nothing. */
 export type Miss = 'unregistered' | 'notFound' | 'stale' | 'forbidden' | 'lastAdmin';
 
-/** A user row as selected by `columns` — or, for an idempotent replay, as stored in JSON. */
-interface UserRow extends Record<string, unknown> {
-  id: string;
-  email: string;
-  name: string;
-  phone_number: string | null;
-  role: Role;
-  version: number;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
+/**
+ * The user's fields, one line each: its column, the SQL type a write binds it as, and how a stored
+ * value reads. The select list, `toUser`, the registration's insert and the update are all read
+ * from here. The User schema gives no field a `default`, so a replay stored before a column
+ * existed would answer null for it.
+ */
+const userColumns = columnsOf<User>({
+  id: { column: 'id' },
+  // From the ID token at registration; no request changes it afterwards.
+  email: { column: 'email', writes: 'text', insertOnly: true },
+  name: { column: 'name', writes: 'text' },
+  phoneNumber: { column: 'phone_number', writes: 'text' },
+  role: { column: 'role', writes: 'text' },
+  createdAt: { column: 'created_at', read: isoTimestamp },
+  updatedAt: { column: 'updated_at', read: isoTimestamp },
+});
 
-const columns = (u: string) =>
-  `${u}.id, ${u}.email, ${u}.name, ${u}.phone_number, ${u}.role, ${u}.version, ${u}.created_at, ${u}.updated_at`;
+/** A user row as `columns` selects it — or, for an idempotent replay, as stored in JSON. */
+type UserRow = Row & { version: number };
+
+const columns = (u: string) => userColumns.select(u, ['version']);
 
 function toUser(row: UserRow): StoredUser {
-  return {
-    user: {
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      phoneNumber: row.phone_number,
-      role: row.role,
-      createdAt: isoTimestamp(row.created_at),
-      updatedAt: isoTimestamp(row.updated_at),
-    },
-    version: row.version,
-  };
+  return { user: userColumns.toApi(row), version: row.version };
 }
 
 /** The caller's own profile. */
@@ -107,21 +104,23 @@ export async function listUsersForCaller(
   return { allowed: first.allowed, rows: rows.filter((row) => row.id !== null).map(toUser) };
 }
 
-export interface NewUser {
-  sub: string;
-  email: string;
-  name: string;
-  phoneNumber: string | null;
-  role: Role;
-}
+/** A registration: the caller's Cognito sub (a column, not an API field) and the fields their ID token gives. */
+export type NewUser = { sub: string } & Pick<User, 'email' | 'name' | 'phoneNumber' | 'role'>;
 
-const newUserValues = (user: NewUser) => [user.sub, user.email, user.name, user.phoneNumber, user.role];
+/** The columns a registration writes after `cognito_sub`, in the order `writeValues` binds them. */
+const writableColumns = userColumns.writable.map(({ column }) => column).join(', ');
 
-/** Inserts the user unless their Cognito sub is registered already, and returns the row either way. */
-const insertOrRead = (skipIf: string) => `
+/**
+ * Inserts the user unless their Cognito sub is registered already, and returns the row either way.
+ * The sub is bound first (`$1`), then the user's fields.
+ */
+function insertOrRead(params: Params, user: NewUser, skipIf: string): string {
+  const sub = params.add(user.sub);
+  const values = userColumns.writeValues(params, user);
+  return `
   inserted AS (
-    INSERT INTO users (cognito_sub, email, name, phone_number, role)
-    SELECT $1, $2, $3, $4, $5 WHERE ${skipIf}
+    INSERT INTO users (cognito_sub, ${writableColumns})
+    SELECT ${sub}, ${values.join(', ')} WHERE ${skipIf}
     ON CONFLICT (cognito_sub) DO NOTHING
     RETURNING ${columns('users')}
   ),
@@ -129,8 +128,9 @@ const insertOrRead = (skipIf: string) => `
     SELECT true AS created, inserted.* FROM inserted
     UNION ALL
     SELECT false, ${columns('users')} FROM users
-    WHERE cognito_sub = $1 AND ${skipIf} AND NOT EXISTS (SELECT 1 FROM inserted)
+    WHERE cognito_sub = ${sub} AND ${skipIf} AND NOT EXISTS (SELECT 1 FROM inserted)
   )`;
+}
 
 export interface Registration {
   stored: StoredUser;
@@ -148,11 +148,10 @@ const toRegistration = (row: UserRow & { created: boolean }): Registration => ({
  * see that row: it returns none, and runs once more.
  */
 export async function insertUserIfAbsent(db: Queryable, user: NewUser): Promise<Registration> {
+  const params = new Params();
+  const text = `WITH ${insertOrRead(params, user, 'true')} SELECT * FROM outcome`;
   for (let attempt = 1; attempt <= 2; attempt += 1) {
-    const [row] = await db.query<UserRow & { created: boolean }>(
-      `WITH ${insertOrRead('true')} SELECT * FROM outcome`,
-      newUserValues(user),
-    );
+    const [row] = await db.query<UserRow & { created: boolean }>(text, params.values);
     if (row) return toRegistration(row);
   }
   throw new Error('A registration was neither inserted nor found');
@@ -160,18 +159,24 @@ export async function insertUserIfAbsent(db: Queryable, user: NewUser): Promise<
 
 /** insertUserIfAbsent once per Idempotency-Key: a retry replays the first answer (201 stays 201). */
 export async function insertUserOnce(db: Queryable, user: NewUser, keyed: Keyed): Promise<KeyedOutcome<Registration>> {
+  const params = new Params();
+  const insert = insertOrRead(params, user, 'NOT EXISTS (SELECT 1 FROM prior)');
+  const claimed = { operationId: params.add(keyed.operationId), key: params.add(keyed.key) };
+  const fingerprint = params.add(keyed.fingerprint);
+  // The key's scope is the caller's sub, which insertOrRead bound first.
+  const scope = '$1';
   const outcome = await keyedCreate<UserRow & { created: boolean }, Registration>(db, keyed, toRegistration, {
-    text: `WITH prior AS (${priorClaim('$1', '$6', '$7')}),
-     ${insertOrRead('NOT EXISTS (SELECT 1 FROM prior)')},
+    text: `WITH prior AS (${priorClaim(scope, claimed.operationId, claimed.key)}),
+     ${insert},
      claim AS (
        INSERT INTO idempotency_keys (scope, operation_id, key, fingerprint, response)
-       SELECT $1, $6, $7, $8, row_to_json(outcome) FROM outcome
+       SELECT ${scope}, ${claimed.operationId}, ${claimed.key}, ${fingerprint}, row_to_json(outcome) FROM outcome
        ${claimConflict}
        RETURNING response
      )
      SELECT prior.fingerprint, prior.response AS prior, claim.response AS created
      FROM (SELECT 1) one LEFT JOIN prior ON true LEFT JOIN claim ON true`,
-    values: [...newUserValues(user), keyed.operationId, keyed.key, keyed.fingerprint],
+    values: params.values,
   });
   if (outcome === 'unregistered') throw new Error('registerUser has no caller to look up');
   return outcome;
@@ -234,7 +239,7 @@ const outcomeColumns = `EXISTS (SELECT 1 FROM c) AS registered, target.role AS t
 /**
  * Replaces a user's editable fields if the caller may (themselves, or an administrator), the role
  * change is theirs to make (administrators only), it leaves an administrator, and the version is
- * one of `versions` (any when undefined). A field left out keeps the stored value — read in the
+ * one of `versions` (any when undefined). A role left out keeps the stored value — read in the
  * statement, so a concurrent role change is never overwritten with a stale one.
  */
 export async function updateUserIfAllowed(
@@ -244,22 +249,30 @@ export async function updateUserIfAllowed(
   changes: UserChanges,
   versions: number[] | undefined,
 ): Promise<StoredUser | Miss> {
+  const params = new Params();
+  params.add(sub); // $1, as callerAndTargetLocked reads it
+  params.add(id); // $2, likewise
+  const version = params.add(versions ?? null, 'integer[]');
+  const newRole = params.add(changes.role ?? null, 'text');
+  // A replace (UserUpdate): a phone number left out is cleared, not kept; a role left out is kept.
+  const set = userColumns.updateSet(params, 'u', { phoneNumber: null, ...changes });
   const result = await unlessLastAdministrator(
     db.query<UserRow & OutcomeRow>(
       `WITH ${callerAndTargetLocked},
        updated AS (
          UPDATE users u SET
-           name = $3, phone_number = $4, role = COALESCE($5::text, u.role), version = u.version + 1,
+           ${set.join(',\n           ')},
+           version = u.version + 1,
            updated_at = date_trunc('milliseconds', clock_timestamp())
          FROM target, caller
          WHERE u.id = target.id
-           AND ($5::text IS NULL OR $5::text = u.role OR caller.is_admin)
-           AND ($6::integer[] IS NULL OR u.version = ANY($6::integer[]))
+           AND (${newRole} IS NULL OR ${newRole} = u.role OR caller.is_admin)
+           AND (${version} IS NULL OR u.version = ANY(${version}))
          RETURNING ${columns('u')}
        )
        SELECT ${outcomeColumns}, updated.*
        FROM (SELECT 1) one LEFT JOIN target ON true LEFT JOIN updated ON true`,
-      [sub, id, changes.name, changes.phoneNumber ?? null, changes.role ?? null, versions ?? null],
+      params.values,
     ),
   );
   if (result === 'lastAdmin') return result;
