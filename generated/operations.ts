@@ -56,6 +56,8 @@ export interface ParameterCheck {
   validator: string;
   /** Applied when the parameter is absent. */
   default?: string | number | boolean;
+  /** An array parameter's items: every value of a repeated query parameter (`?label=a&label=b`), or one value split at commas. */
+  array?: 'repeated' | 'comma';
 }
 
 /** CORS headers every response carries: the request headers the spec documents may be sent, its response headers read. */

@@ -11,6 +11,7 @@ import type { Format } from 'ajv';
 import { formats } from '../handlers/runtime/formats.ts';
 import { generatedUpToDate, recordGenerated } from './lib/generate-cache.ts';
 import {
+  arrayEncoding,
   buildGatewayDefinition,
   corsHeaders,
   dereference,
@@ -120,6 +121,8 @@ export interface ParameterCheck {
   validator: string;
   /** Applied when the parameter is absent. */
   default?: string | number | boolean;
+  /** An array parameter's items: every value of a repeated query parameter (\`?label=a&label=b\`), or one value split at commas. */
+  array?: 'repeated' | 'comma';
 }
 
 /** CORS headers every response carries: the request headers the spec documents may be sent, its response headers read. */
@@ -189,6 +192,8 @@ interface ParameterCheck {
   validator: string;
   /** The schema's default, applied when the parameter is absent. */
   default?: Json;
+  /** Present only for an array parameter: how its items arrive (scripts/lib/openapi.ts arrayEncoding). */
+  array?: 'repeated' | 'comma';
 }
 
 /**
@@ -214,6 +219,7 @@ function parameterChecks(document: OpenApiDocument): ParameterChecks {
           `${operationId}: the default of parameter ${parameter.name} must be a string, number or boolean`,
         );
       }
+      const array = arrayEncoding(parameter, schema);
       const key = JSON.stringify(schema);
       let validator = names.get(key);
       if (!validator) {
@@ -228,6 +234,7 @@ function parameterChecks(document: OpenApiDocument): ParameterChecks {
         ...(parameter.required === true ? { required: true as const } : {}),
         validator,
         ...(fallback === undefined ? {} : { default: fallback }),
+        ...(array ? { array } : {}),
       };
     });
     checks.set(operationId, list);

@@ -246,6 +246,21 @@ function readBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
 const isJsonMediaType = (contentType: string | undefined) =>
   contentType !== undefined && /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType.trim());
 
+/**
+ * An array parameter's items, as strings its validator then checks and coerces one by one: every
+ * value of a repeated query parameter (API Gateway's multi-value map; an event without one, the
+ * single value), or the one value split at commas.
+ */
+function itemsOf(
+  encoding: NonNullable<ParameterCheck['array']>,
+  given: string | undefined,
+  event: Pick<APIGatewayProxyEvent, 'multiValueQueryStringParameters'>,
+  name: string,
+): string[] | undefined {
+  if (encoding === 'comma') return given?.split(',');
+  return event.multiValueQueryStringParameters?.[name] ?? (given === undefined ? undefined : [given]);
+}
+
 /** Parses and validates the request for its operation; throws 400, 404, 413 or 415 problems. */
 export function parseRequest(
   event: APIGatewayProxyEvent,
@@ -283,7 +298,8 @@ export function parseRequest(
   const errors: FieldError[] = [];
   for (const check of operation.parameters as readonly ParameterCheck[]) {
     const values = input[check.in];
-    const value = sources[check.in][check.lookup ?? check.name];
+    const given = sources[check.in][check.lookup ?? check.name];
+    const value = check.array === undefined ? given : itemsOf(check.array, given, event, check.name);
     if (value === undefined) {
       if ('default' in check) values[check.name] = check.default;
       else if (check.required) errors.push({ path: `/${groupNames[check.in]}/${check.name}`, message: 'is required' });

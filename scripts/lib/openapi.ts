@@ -39,6 +39,31 @@ export interface ParameterObject {
   in: 'path' | 'query' | 'header' | 'cookie';
   required?: boolean;
   schema?: JsonObject;
+  style?: string;
+  explode?: boolean;
+}
+
+/**
+ * How an array parameter's items arrive on the wire: `repeated` (`?label=a&label=b`, a query
+ * parameter's default, style form with explode) or `comma` (`a,b`: a query parameter with
+ * `explode: false`, or a path or header parameter, style simple). Undefined for a parameter that is
+ * not an array. The runtime reads exactly these two (generated/operations.ts tells it which); any
+ * other style is refused when the spec is generated rather than misread at run time.
+ */
+export function arrayEncoding(
+  parameter: ParameterObject,
+  schema: { type?: unknown },
+): 'repeated' | 'comma' | undefined {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (!types.includes('array')) return undefined;
+  const style = parameter.style ?? (parameter.in === 'query' ? 'form' : 'simple');
+  const explode = parameter.explode ?? style === 'form';
+  if (parameter.in === 'query' && style === 'form') return explode ? 'repeated' : 'comma';
+  // Style simple writes an array `a,b` with or without explode (explode changes only objects).
+  if ((parameter.in === 'path' || parameter.in === 'header') && style === 'simple') return 'comma';
+  throw new Error(
+    `parameter ${parameter.name} (${parameter.in}) is an array with style ${style}${explode ? ', explode' : ''}: the runtime reads a query array as style form (repeated, or comma-separated with explode: false) and a path or header array as style simple`,
+  );
 }
 
 export interface OperationObject {

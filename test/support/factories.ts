@@ -29,7 +29,8 @@ export interface EventOptions {
   method: string;
   path: string;
   claims?: Record<string, string>;
-  query?: Record<string, string>;
+  /** A list is a repeated parameter (`?label=a&label=b`): its last value single, every value in the multi-value map, as API Gateway sends it. */
+  query?: Record<string, string | string[]>;
   headers?: Record<string, string>;
   /** An object is sent as JSON (with Content-Type); a string is sent as is. */
   body?: unknown;
@@ -50,8 +51,12 @@ export function createProxyEvent(options: EventOptions): APIGatewayProxyEvent {
     httpMethod: options.method,
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: options.query ?? null,
-    multiValueQueryStringParameters: null,
+    queryStringParameters: options.query
+      ? Object.fromEntries(Object.entries(options.query).map(([name, value]) => [name, [value].flat().at(-1) ?? '']))
+      : null,
+    multiValueQueryStringParameters: options.query
+      ? Object.fromEntries(Object.entries(options.query).map(([name, value]) => [name, [value].flat()]))
+      : null,
     pathParameters: null,
     stageVariables: null,
     body,

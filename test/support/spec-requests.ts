@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { type OperationId, operations } from '../../generated/operations.ts';
 import { creatingOperations } from '../../scripts/lib/creating-operations.ts';
 import {
+  arrayEncoding,
   dereference,
   listOperations,
   type OpenApiDocument,
@@ -43,7 +44,14 @@ interface Parameter {
   in: string;
   required: boolean;
   schema: SchemaObject;
+  /** An array parameter's wire form: repeated (`?name=a&name=b`) or comma-separated (`a,b`). */
+  array?: 'repeated' | 'comma';
+  /** The parameter's own `example` (or first named example), which OpenAPI puts beside the schema. */
+  example?: unknown;
 }
+
+/** A parameter's value as sent: text, or an array parameter's items. */
+type WireValue = string | string[];
 
 interface Shape {
   parameters: Parameter[];
@@ -53,12 +61,20 @@ interface Shape {
 
 const shapes = new Map<string, Shape>(
   listOperations(document).map(({ operationId, operation, pathItem }) => {
-    const parameters = operationParameters(document, pathItem, operation).map((parameter) => ({
-      name: parameter.name,
-      in: parameter.in,
-      required: parameter.required === true,
-      schema: dereference(document, parameter.schema ?? {}) as SchemaObject,
-    }));
+    const parameters = operationParameters(document, pathItem, operation).map((parameter): Parameter => {
+      const schema = dereference(document, parameter.schema ?? {}) as SchemaObject;
+      const array = arrayEncoding(parameter, schema);
+      const { example, examples } = parameter as { example?: unknown; examples?: Record<string, { value?: unknown }> };
+      const named = Object.values(examples ?? {})[0]?.value;
+      return {
+        name: parameter.name,
+        in: parameter.in,
+        required: parameter.required === true,
+        schema,
+        ...(array ? { array } : {}),
+        ...((example ?? named) === undefined ? {} : { example: example ?? named }),
+      };
+    });
     const content = (
       dereference(document, operation.requestBody ?? {}) as {
         content?: Record<string, { example?: unknown; examples?: Record<string, { value?: unknown }> }>;
@@ -83,22 +99,34 @@ function exampleOf(schema: SchemaObject): unknown {
   return item === undefined ? undefined : [item];
 }
 
-/** A value the parameter's schema accepts, as sent on the wire (for an array, one item: `?name=item`). */
-function validValue(operationId: OperationId, { name, schema }: Parameter): string {
+/**
+ * A value the parameter's schema accepts, as sent on the wire. An array sends the items of its
+ * example (at most its `maxItems`, and more than one when the example has them), so a runtime that
+ * read only one item would be seen; uuid items are fresh uuids.
+ */
+function validValue(operationId: OperationId, { name, schema, example }: Parameter): WireValue {
   if (schema.format === 'uuid') return randomUUID();
-  if (schema.type === 'array' && schema.items?.format === 'uuid') return randomUUID();
-  const value = exampleOf(schema);
+  if (schema.type === 'array' && schema.items?.format === 'uuid') {
+    return Array.from({ length: Math.min(2, schema.maxItems ?? 2) }, () => randomUUID());
+  }
+  const value = example ?? exampleOf(schema);
   if (value === undefined) {
     throw new Error(`${operationId}: give parameter ${name} an example, so the spec-derived checks can send it`);
   }
-  return String(Array.isArray(value) ? value[0] : value);
+  return Array.isArray(value) ? value.slice(0, schema.maxItems).map(String) : String(value);
 }
 
-/** A value the parameter's schema rejects, and why; undefined when none is obvious. An array's flaw is in an item. */
-function invalidValue({ schema }: Parameter): { value: string; why: string } | undefined {
+/** A value the parameter's schema rejects, and why; undefined when none is obvious. An array's flaw is in an item after a valid one. */
+function invalidValue(operationId: OperationId, parameter: Parameter): { value: WireValue; why: string } | undefined {
+  const { schema } = parameter;
   if (schema.type === 'array' && schema.items) {
-    const item = invalidValue({ name: '', in: '', required: false, schema: schema.items });
-    return item && { value: item.value, why: `has an item that ${item.why}` };
+    const item = invalidValue(operationId, { name: parameter.name, in: '', required: false, schema: schema.items });
+    if (!item) return undefined;
+    const [first] = [validValue(operationId, parameter)].flat();
+    return {
+      value: [...(first === undefined ? [] : [first]), String(item.value)],
+      why: `has an item that ${item.why}`,
+    };
   }
   if (schema.format === 'uuid') return { value: 'not-a-uuid', why: 'is not a UUID' };
   if (schema.enum) return { value: 'not-a-documented-value', why: 'is outside its enum' };
@@ -108,10 +136,20 @@ function invalidValue({ schema }: Parameter): { value: string; why: string } | u
   return undefined;
 }
 
-function build(operationId: OperationId, values: PathValues, replaced?: { parameter: Parameter; value: string }) {
+/** A parameter's value as text: an array's items joined by commas (a path, a header, or a query with `explode: false`). */
+const joined = (value: WireValue) => [value].flat().join(',');
+
+/** `name=value` pairs of a query parameter, percent-encoded; a repeated array gives one per item. */
+function queryPairs(parameter: Parameter, value: WireValue): string[] {
+  const name = encodeURIComponent(parameter.name);
+  if (parameter.array === 'repeated') return [value].flat().map((item) => `${name}=${encodeURIComponent(item)}`);
+  return [`${name}=${[value].flat().map(encodeURIComponent).join(',')}`];
+}
+
+function build(operationId: OperationId, values: PathValues, replaced?: { parameter: Parameter; value: WireValue }) {
   const { parameters, bodyExample } = shapeOf(operationId);
   const { method, path: template } = operations[operationId];
-  const sentValue = (parameter: Parameter) =>
+  const sentValue = (parameter: Parameter): WireValue =>
     replaced?.parameter === parameter
       ? replaced.value
       : parameter.in === 'path'
@@ -119,14 +157,14 @@ function build(operationId: OperationId, values: PathValues, replaced?: { parame
         : validValue(operationId, parameter);
   const path = template.replace(/\{([^}]+)\}/g, (_match, name: string) => {
     const parameter = parameters.find((candidate) => candidate.in === 'path' && candidate.name === name);
-    return encodeURIComponent(parameter ? sentValue(parameter) : (values[name] ?? randomUUID()));
+    return encodeURIComponent(parameter ? joined(sentValue(parameter)) : (values[name] ?? randomUUID()));
   });
   const sent = (location: string) =>
     parameters.filter(
       (parameter) => parameter.in === location && (parameter.required || replaced?.parameter === parameter),
     );
-  const query = sent('query').map((parameter) => `${parameter.name}=${encodeURIComponent(sentValue(parameter))}`);
-  const headers = Object.fromEntries(sent('header').map((parameter) => [parameter.name, sentValue(parameter)]));
+  const query = sent('query').flatMap((parameter) => queryPairs(parameter, sentValue(parameter)));
+  const headers = Object.fromEntries(sent('header').map((parameter) => [parameter.name, joined(sentValue(parameter))]));
   if (operations[operationId].hasBody && bodyExample === undefined) {
     throw new Error(
       `${operationId}: give its JSON request body a named example, so the spec-derived checks can send it`,
@@ -154,7 +192,7 @@ export function validRequest(operationId: OperationId, values: PathValues = {}):
 export function malformedRequest(operationId: OperationId, values: PathValues = {}): MalformedRequest | undefined {
   for (const location of ['path', 'query', 'header']) {
     for (const parameter of shapeOf(operationId).parameters.filter((candidate) => candidate.in === location)) {
-      const invalid = invalidValue(parameter);
+      const invalid = invalidValue(operationId, parameter);
       if (!invalid) continue;
       const request = build(operationId, values, { parameter, value: invalid.value });
       return { ...request, flaw: `${location} parameter ${parameter.name} ${invalid.why}` };

@@ -10,7 +10,13 @@ import {
   UnsupportedMediaTypeError,
 } from '../../handlers/runtime/errors.ts';
 import { describeError, parseRequest } from '../../handlers/runtime/request.ts';
-import { listOperations, type OpenApiDocument, requestSchemas } from '../../scripts/lib/openapi.ts';
+import {
+  arrayEncoding,
+  listOperations,
+  type OpenApiDocument,
+  type ParameterObject,
+  requestSchemas,
+} from '../../scripts/lib/openapi.ts';
 import { createProxyEvent, type EventOptions } from '../support/factories.ts';
 import { thrownBy } from './thrown.ts';
 
@@ -500,5 +506,42 @@ describe('describeError', () => {
   ])('when Ajv reports %j, says "%s"', (error, message) => {
     // Act / Assert
     expect(describeError(error)).toBe(message);
+  });
+});
+
+describe('arrayEncoding (how the generator tells the runtime to read an array parameter)', () => {
+  const array = { type: 'array' };
+
+  it.each([
+    [{ in: 'query' }, 'repeated'],
+    [{ in: 'query', style: 'form', explode: true }, 'repeated'],
+    [{ in: 'query', explode: false }, 'comma'],
+    [{ in: 'path' }, 'comma'],
+    [{ in: 'header', style: 'simple', explode: true }, 'comma'],
+  ] as const)('when the parameter is %j, reads it %s', (where, encoding) => {
+    // Arrange
+    const parameter = { name: 'label', ...where } as ParameterObject;
+
+    // Act / Assert
+    expect(arrayEncoding(parameter, array)).toBe(encoding);
+    expect(arrayEncoding(parameter, { type: ['array', 'null'] })).toBe(encoding);
+  });
+
+  it('when the parameter is not an array, gives no encoding', () => {
+    // Act / Assert
+    expect(arrayEncoding({ name: 'status', in: 'query' }, { type: 'string' })).toBeUndefined();
+  });
+
+  it.each([
+    { in: 'query', style: 'spaceDelimited' },
+    { in: 'query', style: 'pipeDelimited' },
+    { in: 'query', style: 'deepObject', explode: true },
+    { in: 'path', style: 'matrix' },
+  ] as const)('when an array parameter uses %j, refuses it at generation, naming the parameter', (where) => {
+    // Arrange
+    const parameter = { name: 'label', ...where } as ParameterObject;
+
+    // Act / Assert
+    expect(() => arrayEncoding(parameter, array)).toThrow(/parameter label .* is an array with style/);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * `npm run scaffold` on a temp copy of the project whose spec has one extra operation: the
  * generator and the scaffolder run there, the new handler module is written and registered, tsc
- * accepts it, and until it is written it answers 501 problem+json.
+ * accepts it, and until it is written it answers 501 problem+json. The operation also takes array
+ * query parameters, repeated and comma-separated, which no operation of the real spec has yet: the
+ * generated checks and the runtime must read them with no edit to either.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -36,9 +38,37 @@ beforeAll(() => {
     parameters: unknown;
     get: Record<string, unknown>;
   };
+  const arrayParameters = [
+    {
+      name: 'label',
+      in: 'query',
+      description: 'Only these labels (repeat the parameter).',
+      schema: {
+        type: 'array',
+        maxItems: 3,
+        uniqueItems: true,
+        items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,29}$' },
+      },
+      example: ['home', 'urgent'],
+    },
+    {
+      name: 'sizes',
+      in: 'query',
+      description: 'Comma-separated sizes.',
+      style: 'form',
+      explode: false,
+      schema: { type: 'array', items: { type: 'integer', minimum: 1 } },
+      example: [1, 2],
+    },
+  ];
   const extra = {
     parameters: taskItem.parameters,
-    get: { ...taskItem.get, operationId: 'getTaskSummary', summary: "Get a task's summary" },
+    get: {
+      ...taskItem.get,
+      operationId: 'getTaskSummary',
+      summary: "Get a task's summary",
+      parameters: [...((taskItem.get.parameters as unknown[] | undefined) ?? []), ...arrayParameters],
+    },
   };
   writeFileSync(path.join(copy, 'openapi', 'paths', 'tasks_{taskId}_summary.yaml'), stringifyYaml(extra));
   const rootFile = path.join(copy, 'openapi', 'openapi.yaml');
@@ -105,4 +135,53 @@ try {
     expect(response.headers['Content-Type']).toBe('application/problem+json');
     expect(JSON.parse(response.body)).toMatchObject({ status: 501, title: 'Not Implemented' });
   }, 240_000);
+
+  it('reads an array query parameter as its items: repeated or comma-separated, each item checked and coerced, and a bad item, one too many or a repeat named as a 400', () => {
+    // Arrange: events as API Gateway sends them (the last value single, every value in the multi-value map).
+    writeFileSync(
+      path.join(copy, 'arrays.ts'),
+      `import { parseRequest } from './handlers/runtime/request.ts';
+const id = '3f1e2d4c-5b6a-4798-8a1b-2c3d4e5f6a7b';
+const event = (query: Record<string, string[]>) => ({
+  httpMethod: 'GET', path: \`/tasks/\${id}/summary\`, resource: '/tasks/{taskId}/summary', headers: {}, body: null, isBase64Encoded: false,
+  queryStringParameters: Object.fromEntries(Object.entries(query).map(([name, values]) => [name, values.at(-1)])),
+  multiValueQueryStringParameters: query,
+});
+const outcome = (query: Record<string, string[]>) => {
+  try {
+    return { query: parseRequest(event(query) as never, 1024).query };
+  } catch (error) {
+    return { status: (error as { status?: number }).status, errors: (error as { errors?: unknown }).errors };
+  }
+};
+console.log(JSON.stringify([
+  outcome({ label: ['home', 'urgent'], sizes: ['1,20'] }),
+  outcome({ label: ['home'] }),
+  outcome({ label: ['home', 'Not A Label'] }),
+  outcome({ label: ['a', 'b', 'c', 'd'] }),
+  outcome({ label: ['home', 'home'] }),
+  outcome({ sizes: ['1,x'] }),
+]));
+`,
+    );
+
+    // Act
+    const [both, one, badItem, tooMany, repeated, badSize] = JSON.parse(run(bin('tsx'), ['arrays.ts'])) as Array<{
+      query?: unknown;
+      status?: number;
+      errors?: Array<{ path: string; message: string }>;
+    }>;
+
+    // Assert
+    expect(both).toEqual({ query: { label: ['home', 'urgent'], sizes: [1, 20] } });
+    expect(one).toEqual({ query: { label: ['home'] } });
+    expect(badItem).toEqual({
+      status: 400,
+      errors: [{ path: '/query/label/1', message: 'must match the pattern ^[a-z][a-z0-9-]{0,29}$' }],
+    });
+    expect(tooMany).toEqual({ status: 400, errors: [{ path: '/query/label', message: 'must have at most 3 items' }] });
+    expect(repeated?.errors?.[0]?.path).toBe('/query/label');
+    expect(repeated?.errors?.[0]?.message).toMatch(/must not repeat an item/);
+    expect(badSize).toEqual({ status: 400, errors: [{ path: '/query/sizes/1', message: 'must be integer' }] });
+  }, 60_000);
 });

@@ -2,14 +2,20 @@
  * The hostile-input sweep's value generators (test/reliability/support/hostile-requests.ts) against
  * every schema shape a spec may use: what `validValue` makes, Ajv accepts, and what `invalidValue`
  * makes, Ajv rejects — arrays (items, minItems, maxItems, uniqueItems), nested objects, nullable
- * values and formats. A shape the generators do not know fails here before it fails the sweep.
+ * values and formats, and array query parameters as their items arrive on the wire. A shape the
+ * generators do not know fails here before it fails the sweep.
  */
 import Ajv from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formats } from '../../handlers/runtime/formats.ts';
 import { type Json, type SchemaObject, toJsonSchema } from '../../scripts/lib/openapi.ts';
-import { invalidValue, validValue } from '../reliability/support/hostile-requests.ts';
+import {
+  invalidQueryValue,
+  invalidValue,
+  type QueryParameter,
+  validValue,
+} from '../reliability/support/hostile-requests.ts';
 
 const ajv = new Ajv.default({ allErrors: true, strict: false });
 for (const [name, format] of Object.entries(formats)) ajv.addFormat(name, format as never);
@@ -79,5 +85,48 @@ describe('hostile-input value generators', () => {
         'a repeated item (uniqueItems)',
       ]),
     );
+  });
+});
+
+describe('hostile-input query values for array parameters', () => {
+  /** As the runtime checks a parameter: Ajv coercing each item from text. */
+  const coercing = new Ajv.default({ allErrors: true, strict: false, coerceTypes: true });
+
+  const parameters: Record<string, QueryParameter> = {
+    'repeated labels, 2 to 3, unique': {
+      name: 'label',
+      cursor: false,
+      array: 'repeated',
+      schema: { type: 'array', items: label, minItems: 2, maxItems: 3, uniqueItems: true },
+    },
+    'comma-separated bounded integers': {
+      name: 'sizes',
+      cursor: false,
+      array: 'comma',
+      schema: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 9 }, maxItems: 4 },
+    },
+  };
+
+  it.each(Object.entries(parameters))(
+    'make only item lists the coercing validator rejects, for %s',
+    (_name, parameter) => {
+      const validate = coercing.compile(toJsonSchema(parameter.schema as Json) as object);
+      fc.assert(
+        fc.property(invalidQueryValue(parameter), ({ value, flaw }) => {
+          expect(Array.isArray(value), flaw).toBe(true);
+          if (parameter.array === 'comma') expect([value].flat().join(',').split(',')).toEqual(value);
+          expect(validate(structuredClone(value)), `${flaw}: ${JSON.stringify(value)} was accepted`).toBe(false);
+        }),
+        { numRuns: 200 },
+      );
+    },
+  );
+
+  it('reach every array flaw on the wire: a bad item, one past maxItems, one under minItems, a repeated item', () => {
+    const flaws = fc.sample(invalidQueryValue(parameters['repeated labels, 2 to 3, unique'] as QueryParameter), 400);
+    const kinds = new Set(
+      flaws.map(({ flaw }) => (flaw.endsWith('(an item)') ? 'an item' : flaw.replace(/^label: /, ''))),
+    );
+    expect([...kinds].sort()).toEqual(['a repeated item (uniqueItems)', 'an item', 'maxItems 3 + 1', 'minItems 2 - 1']);
   });
 });

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { OperationId } from '../../../generated/operations.ts';
 import {
+  arrayEncoding,
   dereference,
   type Json,
   listOperations,
@@ -31,21 +32,36 @@ export interface OperationShape {
   method: string;
   template: string;
   path: Array<{ name: string; schema: SchemaObject }>;
-  /** `cursor`: the list's page cursor (named `cursor`, or marked `x-page-cursor: true`), which only the API issues. */
-  query: Array<{ name: string; schema: SchemaObject; cursor: boolean }>;
+  /**
+   * `cursor`: the list's page cursor (named `cursor`, or marked `x-page-cursor: true`), which only the API issues.
+   * `array`: an array parameter's wire form, its items repeated (`?name=a&name=b`) or comma-separated.
+   */
+  query: QueryParameter[];
   headers: Array<{ name: string; schema: SchemaObject }>;
   body: SchemaObject | undefined;
+}
+
+export interface QueryParameter {
+  name: string;
+  schema: SchemaObject;
+  cursor: boolean;
+  array?: 'repeated' | 'comma';
 }
 
 /** Every operation of the spec with its parameters and body schema, references resolved. */
 export function operationShapes(): OperationShape[] {
   return listOperations(document).map(({ operationId, method, path: template, operation, pathItem }) => {
-    const parameters = operationParameters(document, pathItem, operation).map((parameter) => ({
-      name: parameter.name,
-      in: parameter.in,
-      schema: dereference(document, (parameter.schema ?? {}) as Json) as SchemaObject,
-      cursor: parameter.name === 'cursor' || (parameter as { 'x-page-cursor'?: unknown })['x-page-cursor'] === true,
-    }));
+    const parameters = operationParameters(document, pathItem, operation).map((parameter) => {
+      const schema = dereference(document, (parameter.schema ?? {}) as Json) as SchemaObject;
+      const array = arrayEncoding(parameter, schema);
+      return {
+        name: parameter.name,
+        in: parameter.in,
+        schema,
+        cursor: parameter.name === 'cursor' || (parameter as { 'x-page-cursor'?: unknown })['x-page-cursor'] === true,
+        ...(array ? { array } : {}),
+      };
+    });
     const requestBody = operation.requestBody && dereference(document, operation.requestBody as Json);
     const bodySchema = (requestBody as { content?: Record<string, { schema?: Json }> } | undefined)?.content?.[
       'application/json'
@@ -57,7 +73,9 @@ export function operationShapes(): OperationShape[] {
       method: method.toUpperCase(),
       template,
       path: of('path'),
-      query: parameters.filter((p) => p.in === 'query').map(({ name, schema, cursor }) => ({ name, schema, cursor })),
+      query: parameters
+        .filter((p) => p.in === 'query')
+        .map(({ name, schema, cursor, array }) => ({ name, schema, cursor, ...(array ? { array } : {}) })),
       headers: of('header'),
       body: bodySchema ? (dereference(document, bodySchema) as SchemaObject) : undefined,
     };
@@ -354,17 +372,49 @@ const invalidUuid: fc.Arbitrary<string> = fc.oneof(
 /** Raw path segments with malformed percent-escapes, sent without encoding. */
 const malformedSegments = ['%', '%zz', '%E0%A4%A', '%C0%AF', '%FF%FE', '%ED%A0%80', '%00', '%0A', '%25%'];
 
-/** A query value the parameter rejects (query values are strings on the wire and get coerced). */
-function invalidQueryValue({
+/**
+ * A query value the parameter rejects (query values are strings on the wire and get coerced). An
+ * array parameter's is its items as sent: valid ones around a bad one, one past `maxItems`, one
+ * under `minItems` (when that still sends one), or a repeated item where they must be unique.
+ */
+export function invalidQueryValue({
   name,
   schema,
   cursor,
-}: OperationShape['query'][number]): fc.Arbitrary<{ value: string; flaw: string }> {
+  array,
+}: QueryParameter): fc.Arbitrary<{ value: string | string[]; flaw: string }> {
   if (schema.type === 'array') {
-    return invalidQueryValue({ name, schema: schema.items ?? {}, cursor: false }).map(({ value, flaw }) => ({
-      value,
-      flaw: `${flaw} (an item)`,
-    }));
+    const items = schema.items ?? {};
+    // A comma-separated item must not hold a comma, or it would arrive as two.
+    const valid = validValue(items)
+      .map(String)
+      .filter((item) => array !== 'comma' || !item.includes(','));
+    const flaws: fc.Arbitrary<{ value: string[]; flaw: string }>[] = [
+      fc
+        .tuple(
+          fc.array(valid, { maxLength: 1 }),
+          invalidQueryValue({ name, schema: items, cursor: false }).filter(
+            ({ value }) => array !== 'comma' || !String(value).includes(','),
+          ),
+        )
+        .map(([before, { value, flaw }]) => ({ value: [...before, String(value)], flaw: `${flaw} (an item)` })),
+    ];
+    const list = (length: number) =>
+      schema.uniqueItems
+        ? fc.uniqueArray(valid, { minLength: length, maxLength: length })
+        : fc.array(valid, { minLength: length, maxLength: length });
+    if (schema.maxItems !== undefined) {
+      const over = schema.maxItems + 1;
+      flaws.push(list(over).map((value) => ({ value, flaw: `${name}: maxItems ${schema.maxItems} + 1` })));
+    }
+    if (schema.minItems !== undefined && schema.minItems > 1) {
+      const under = schema.minItems - 1;
+      flaws.push(list(under).map((value) => ({ value, flaw: `${name}: minItems ${schema.minItems} - 1` })));
+    }
+    if (schema.uniqueItems) {
+      flaws.push(valid.map((item) => ({ value: [item, item], flaw: `${name}: a repeated item (uniqueItems)` })));
+    }
+    return fc.oneof(...flaws);
   }
   if (schema.type === 'integer') {
     return fc
@@ -417,7 +467,8 @@ function invalidQueryValue({
 /** The state one request is assembled from; a flaw mutates it. */
 interface Draft {
   pathValues: Record<string, string>;
-  query: Record<string, string>;
+  /** By parameter name; an array parameter's value is its items. */
+  query: Record<string, string | string[]>;
   headers: Record<string, string>;
   body: unknown;
   /** Replaces the serialised body when a flaw is in the bytes rather than the value. */
@@ -734,7 +785,13 @@ export function hostileRequests(shape: OperationShape, sender: Sender): fc.Arbit
       for (const flaw of chosen) flaw.apply(draft);
       const route = shape.template.replace(/\{([^}]+)\}/g, (_match, name: string) => draft.pathValues[name] ?? '');
       const query = [...Object.entries(noiseQuery), ...Object.entries(draft.query)]
-        .map(([name, value]) => `${percentEncode(name)}=${percentEncode(value)}`)
+        .flatMap(([name, value]) => {
+          if (!Array.isArray(value)) return [`${percentEncode(name)}=${percentEncode(value)}`];
+          const repeated = shape.query.find((parameter) => parameter.name === name)?.array === 'repeated';
+          return repeated
+            ? value.map((item) => `${percentEncode(name)}=${percentEncode(item)}`)
+            : [`${percentEncode(name)}=${value.map(percentEncode).join(',')}`];
+        })
         .join('&');
       const headers: Record<string, string> = { ...Object.fromEntries(extraHeaders), ...draft.headers };
       headers.Authorization = `Bearer ${sender.token}`;
