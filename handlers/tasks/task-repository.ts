@@ -5,7 +5,7 @@
  */
 
 import type { Queryable, Row } from '#db';
-import type { components } from '#generated/api.ts';
+import type { components, operations } from '#generated/api.ts';
 import { columnsOf, Params } from '#runtime/columns.ts';
 import { type Cursor, isoTimestamp } from '#runtime/http.ts';
 import { claimConflict, type Keyed, type KeyedOutcome, keyedCreate, priorClaim } from '#runtime/idempotency.ts';
@@ -79,33 +79,61 @@ export interface TaskPage {
   rows: StoredTask[];
 }
 
+/** listTasks' filters: its query parameters but the owner and the page's. */
+export type TaskFilters = Omit<
+  NonNullable<operations['listTasks']['parameters']['query']>,
+  'ownerId' | 'limit' | 'cursor'
+>;
+
+/**
+ * Each filter's condition on `tasks`, one line each, its value bound in `params`; a filter the
+ * request leaves out adds none. A filter the spec adds to listTasks is one line here (tsc names the
+ * one missing).
+ */
+const taskFilters: {
+  [Name in keyof TaskFilters]-?: (value: NonNullable<TaskFilters[Name]>, params: Params) => string;
+} = {
+  status: (status, params) => `tasks.status = ${params.add(status, 'text')}`,
+};
+
+/** The conditions of the filters `given`, bound in `params`. */
+function filterConditions(given: TaskFilters, params: Params): string {
+  let conditions = '';
+  for (const [name, condition] of Object.entries(taskFilters) as Array<
+    [keyof TaskFilters, (value: never, params: Params) => string]
+  >) {
+    const value = given[name];
+    if (value !== undefined) conditions += ` AND ${condition(value as never, params)}`;
+  }
+  return conditions;
+}
+
 /** One page of an owner's tasks (the caller's when `ownerId` is undefined), newest first, after `after`; one extra row tells whether more exist. */
 export async function listTasksForCaller(
   db: Queryable,
   sub: string,
-  page: { ownerId: string | undefined; status: TaskStatus | undefined; limit: number; after: Cursor | undefined },
+  page: { ownerId: string | undefined; filters: TaskFilters; limit: number; after: Cursor | undefined },
 ): Promise<TaskPage | 'unregistered'> {
+  const params = new Params();
+  const caller = params.add(sub);
+  const owner = params.add(page.ownerId ?? null, 'uuid');
+  const reachable = `(${owner} IS NULL OR ${owner} = c.id OR c.role = 'admin')`;
+  const filters = filterConditions(page.filters, params);
+  const after = page.after
+    ? ` AND (tasks.created_at, tasks.id) < (${params.add(page.after.createdAt, 'timestamptz')}, ${params.add(page.after.id, 'uuid')})`
+    : '';
+  const limit = params.add(page.limit + 1);
   const rows = await db.query<TaskRow & { allowed: boolean }>(
-    `SELECT ($2::uuid IS NULL OR $2::uuid = c.id OR c.role = 'admin') AS allowed, t.*
+    `SELECT ${reachable} AS allowed, t.*
      FROM users c
      LEFT JOIN LATERAL (
        SELECT ${columns('tasks')} FROM tasks
-       WHERE tasks.owner_id = COALESCE($2::uuid, c.id)
-         AND ($2::uuid IS NULL OR $2::uuid = c.id OR c.role = 'admin')
-         AND ($3::text IS NULL OR tasks.status = $3::text)
-         AND ($4::timestamptz IS NULL OR (tasks.created_at, tasks.id) < ($4::timestamptz, $5::uuid))
+       WHERE tasks.owner_id = COALESCE(${owner}, c.id) AND ${reachable}${filters}${after}
        ORDER BY tasks.created_at DESC, tasks.id DESC
-       LIMIT $6
+       LIMIT ${limit}
      ) t ON true
-     WHERE c.cognito_sub = $1`,
-    [
-      sub,
-      page.ownerId ?? null,
-      page.status ?? null,
-      page.after?.createdAt ?? null,
-      page.after?.id ?? null,
-      page.limit + 1,
-    ],
+     WHERE c.cognito_sub = ${caller}`,
+    params.values,
   );
   const [first] = rows;
   if (!first) return 'unregistered';
