@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import draft7Vocabularies from 'ajv/dist/vocabularies/draft7.js';
 import { describe, expect, it } from 'vitest';
 import spec from '../../generated/openapi.json' with { type: 'json' };
@@ -17,9 +20,11 @@ import {
   type ParameterObject,
   requestSchemas,
 } from '../../scripts/lib/openapi.ts';
+import { lintAndBundle, SpecLintError, specFiles } from '../../scripts/lib/redocly.ts';
 import { createProxyEvent, type EventOptions } from '../support/factories.ts';
 import { thrownBy } from './thrown.ts';
 
+const root = path.resolve(import.meta.dirname, '..', '..');
 const maxBodyBytes = 64 * 1024;
 const taskId = '3f1e2d4c-5b6a-4798-8a1b-2c3d4e5f6a7b';
 const userId = '9a8b7c6d-5e4f-4321-8fed-cba987654321';
@@ -455,26 +460,78 @@ function ajvKeywords(): string[] {
   return keywords;
 }
 
+/** The fields of an OpenAPI 3.0 Schema Object (OAS 3.0.3, "Schema Object"): every keyword a request schema of the spec can hold. */
+const openApi30SchemaFields = new Set([
+  ...['title', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength'],
+  ...['pattern', 'maxItems', 'minItems', 'uniqueItems', 'maxProperties', 'minProperties', 'required', 'enum', 'type'],
+  ...['allOf', 'oneOf', 'anyOf', 'not', 'items', 'properties', 'additionalProperties', 'description', 'format'],
+  ...[
+    'default',
+    'nullable',
+    'discriminator',
+    'readOnly',
+    'writeOnly',
+    'xml',
+    'externalDocs',
+    'example',
+    'deprecated',
+    '$ref',
+  ],
+]);
+
 describe('describeError', () => {
   // Annotations, identifiers and structure: Ajv reports no error under these names (a failing
-  // `then`/`else` is reported as `if`, an `allOf` member's, a property's or an item's error under its own keyword).
+  // `then`/`else` is reported as `if`; an `allOf` member's, a property's or an item's error under its own keyword).
   const notValidating = new Set([
-    ...['$schema', '$id', '$defs', '$vocabulary', '$comment', '$ref', 'definitions', 'id'],
+    ...['$schema', '$id', '$defs', '$vocabulary', '$comment', '$ref', 'definitions', 'id', 'items'],
     ...['properties', 'patternProperties', 'allOf', 'then', 'else', 'default', 'title', 'description'],
     ...['deprecated', 'readOnly', 'writeOnly', 'examples', 'contentMediaType', 'contentEncoding', 'contentSchema'],
   ]);
+  const validating = ajvKeywords().filter((keyword) => !notValidating.has(keyword));
 
-  it('words every validating keyword of Ajv\'s standard vocabularies, so no error reads "must satisfy …"', () => {
+  it('words every validating keyword an OpenAPI 3.0 schema may hold, as Ajv names it, so no error reads "must satisfy …"', () => {
     // Arrange
-    const keywords = ajvKeywords().filter((keyword) => !notValidating.has(keyword));
-    const params = { limit: 1, comparison: '<=', allowedValues: ['a'], allowedValue: 'a', multipleOf: 2 };
+    const keywords = validating.filter((keyword) => openApi30SchemaFields.has(keyword));
+    const params = { limit: 1, comparison: '<=', allowedValues: ['a'], multipleOf: 2 };
 
     // Act
     const unworded = keywords.filter((keyword) => describeError({ keyword, params }).startsWith('must satisfy'));
 
     // Assert
-    expect(keywords).toEqual(expect.arrayContaining(['maxItems', 'uniqueItems', 'items', 'multipleOf', 'const']));
+    expect(keywords).toEqual(
+      expect.arrayContaining(['maxItems', 'uniqueItems', 'multipleOf', 'anyOf', 'oneOf', 'not', 'nullable']),
+    );
     expect(unworded).toEqual([]);
+  });
+
+  it("never meets JSON Schema's later keywords (const, if, contains…): the spec's lint refuses each of them, so npm run generate stops first", async () => {
+    // Arrange: each keyword Ajv validates that an OpenAPI 3.0 schema may not hold, alone on a request body's field.
+    const later = validating.filter((keyword) => !openApi30SchemaFields.has(keyword));
+    const values: Record<string, string> = { const: 'x', additionalItems: 'false' };
+    const dir = mkdtempSync(path.join(tmpdir(), 'taskboard-keywords-'));
+    try {
+      cpSync(path.join(root, 'openapi'), path.join(dir, 'openapi'), { recursive: true });
+      cpSync(path.join(root, 'redocly.yaml'), path.join(dir, 'redocly.yaml'));
+      const file = path.join(dir, 'openapi', 'components', 'schemas', 'TaskCreate.yaml');
+      const original = readFileSync(file, 'utf8');
+      const accepted: string[] = [];
+
+      // Act
+      for (const keyword of later) {
+        writeFileSync(file, original.replace('  title:\n', `  title:\n    ${keyword}: ${values[keyword] ?? '{}'}\n`));
+        const refusal = await lintAndBundle(specFiles(dir)).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        if (!(refusal instanceof SpecLintError)) accepted.push(keyword);
+      }
+
+      // Assert
+      expect(later).toEqual(expect.arrayContaining(['const', 'if', 'contains', 'propertyNames', 'dependencies']));
+      expect(accepted).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('words every validating keyword the request schemas use', () => {
@@ -543,5 +600,20 @@ describe('arrayEncoding (how the generator tells the runtime to read an array pa
 
     // Act / Assert
     expect(() => arrayEncoding(parameter, array)).toThrow(/parameter label .* is an array with style/);
+  });
+});
+
+describe('generated/validators', () => {
+  it('carry no schemaPath: the runtime words an error from its keyword, params and instancePath, so those strings are bundle bytes nothing reads', () => {
+    // Arrange
+    const files = ['validators.params.js', 'validators.body.js'].map((name) =>
+      readFileSync(path.join(root, 'generated', name), 'utf8'),
+    );
+
+    // Act / Assert
+    for (const code of files) {
+      expect(code).toContain('instancePath');
+      expect(code).not.toContain('schemaPath');
+    }
   });
 });
