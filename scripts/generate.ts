@@ -286,7 +286,7 @@ async function validatorsModule(
   }
 
   const module = (ajv: InstanceType<typeof Ajv>, exports: Record<string, string>) =>
-    `${header('//')}${esmRequires(withoutSchemaPaths(standaloneCode(ajv, exports).replace(/^"use strict";/, '')))}\n`;
+    `${header('//')}${esmRequires(compactValidators(standaloneCode(ajv, exports).replace(/^"use strict";/, '')))}\n`;
   return {
     params: module(paramsAjv, paramExports),
     body: module(bodyAjv, bodyExports),
@@ -302,12 +302,20 @@ ${[...Object.keys(paramExports), ...Object.keys(bodyExports)]
 }
 
 /**
- * Ajv's errors without their `schemaPath` (`"#/properties/title/maxLength"`, one string per check):
- * the runtime words an error from its keyword, params and instancePath only, so these are bytes of
- * every function's bundle (about 1.8 kB) that nothing reads.
+ * Ajv's standalone code, smaller in every function's bundle and the same in what it does (each
+ * rewrite is exact: a form Ajv does not write is left as it is):
+ * - errors without their `schemaPath` (`"#/properties/title/maxLength"`, one string per check): the
+ *   runtime words an error from its keyword, params and instancePath only (about 1.8 kB);
+ * - each error added in one expression, `(vErrors ??= []).push({…})`, instead of a named constant
+ *   and an if/else per check (about 0.8 kB).
  */
-function withoutSchemaPaths(code: string): string {
-  return code.replace(/schemaPath:"(?:[^"\\]|\\.)*",/g, '');
+function compactValidators(code: string): string {
+  return code
+    .replace(/schemaPath:"(?:[^"\\]|\\.)*",/g, '')
+    .replace(
+      /const (err\d+) = (\{.*?\});if\(vErrors === null\)\{vErrors = \[\1\];\}else \{vErrors\.push\(\1\);\}/g,
+      '(vErrors ??= []).push($2);',
+    );
 }
 
 /**
